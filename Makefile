@@ -1,0 +1,52 @@
+# Training a Simple Neural Network in NumPy: build, test and benchmark.
+#   make book   build the site into _build/html (creates .venv first)
+#   make test   build the site, then run every test (package, notebooks, site, browser)
+#   make bench  benchmarks of the training loop and the build
+#   make clean  remove _build (keeps .venv)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements-installed
+BUILD  := _build
+# The execution cache only sees a notebook's own cells. Anything else the
+# executed outputs depend on goes into this fingerprint; when it changes,
+# `make book` drops the cache and Sphinx's environment, so no page can show
+# outputs computed by an older tinynet.
+FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py code/tinynet/**/*.py)) requirements.txt pyproject.toml
+
+.PHONY: all book test bench clean venv
+
+all: book
+
+venv: $(STAMP)
+
+# (Re)create the virtual environment whenever requirements.txt or
+# pyproject.toml changes.
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	@mkdir -p $(BUILD)
+	@new=$$(cat $(FINGERPRINT_FILES) | sha256sum | cut -d' ' -f1); \
+	 old=$$(cat $(BUILD)/.fingerprint 2>/dev/null); \
+	 if [ "$$new" != "$$old" ]; then \
+	   echo "tinynet or the pinned packages changed: executing every notebook afresh"; \
+	   rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/html $(BUILD)/jupyter_execute; \
+	 fi; \
+	 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going \
+	   && echo "$$new" > $(BUILD)/.fingerprint
+
+test: book
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) tests/bench/run_bench.py
+
+clean:
+	rm -rf $(BUILD)
