@@ -33,7 +33,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)
 	@mkdir -p $(BUILD)
-	@new=$$(cat $(FINGERPRINT_FILES) | sha256sum | cut -d' ' -f1); \
+	@new=$$(sha256sum $(FINGERPRINT_FILES) | sha256sum | cut -d" " -f1); \
 	 old=$$(cat $(BUILD)/.fingerprint 2>/dev/null); \
 	 if [ "$$new" != "$$old" ]; then \
 	   echo "tinynet or the pinned packages changed: executing every notebook afresh"; \
