@@ -8,6 +8,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
+PKG    := $(VENV)/.tinynet-installed
 BUILD  := _build
 # The execution cache only sees a notebook's own cells. Anything else the
 # executed outputs depend on goes into this fingerprint; when it changes,
@@ -19,11 +20,10 @@ FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py code/tinynet/**/*.py)) 
 
 all: book
 
-venv: $(STAMP)
+venv: $(PKG)
 
-# (Re)create the virtual environment whenever requirements.txt or
-# pyproject.toml changes.
-$(STAMP): requirements.txt pyproject.toml
+# (Re)create the virtual environment whenever requirements.txt changes.
+$(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-book: $(STAMP)
+# Reinstall tinynet (editable, so code/ edits need nothing) when its metadata,
+# such as the version, changes.
+$(PKG): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(PKG)
+
+book: $(PKG)
 	@mkdir -p $(BUILD)
 	@new=$$(sha256sum $(FINGERPRINT_FILES) | sha256sum | cut -d" " -f1); \
 	 old=$$(cat $(BUILD)/.fingerprint 2>/dev/null); \
@@ -45,7 +51,7 @@ book: $(STAMP)
 test: book
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(PKG)
 	$(PY) tests/bench/run_bench.py
 
 clean:

@@ -13,33 +13,8 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
-CHROMIUM = "/usr/bin/chromium"
-
-
-def toc_files() -> list[str]:
-    """Every document named in _toc.yml, in reading order (without suffix)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []):
-                    walk(child)
-
-    walk(toc)
-    return files
-
-
-def site_pages() -> list[Path]:
-    """Every HTML page of the book proper (the toc's pages), in reading order."""
-    return [HTML / f"{name}.html" for name in toc_files()]
+from booksite import CHROMIUM, HTML
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,117 @@
+"""Checks of the built HTML that need no browser.
+
+Every page of _toc.yml exists; no page shows an error output, a traceback or
+stderr; every internal link and anchor resolves; nothing is loaded from
+outside the site.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from booksite import HTML, site_pages, toc_files
+
+
+def all_html_pages() -> list[Path]:
+    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts)
+
+
+@lru_cache(maxsize=None)
+def soup_of(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def page_id(path: Path) -> str:
+    return path.relative_to(HTML).as_posix()
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_every_toc_entry_has_a_page(html_dir, name):
+    page = html_dir / f"{name}.html"
+    assert page.is_file(), f"_toc.yml names {name!r} but {page} was not built"
+    assert soup_of(page).find("h1"), f"{page} has no title"
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=page_id)
+def test_no_error_output_traceback_or_stderr(html_dir, page):
+    soup = soup_of(page)
+    bad = soup.select(".output.error, .output.traceback, .output.stderr, .stderr")
+    assert not bad, f"{page_id(page)} shows error or stderr output: {bad[0].get_text()[:300]}"
+    text = soup.get_text()
+    for marker in ("Traceback (most recent call last)", "RuntimeWarning", "DeprecationWarning"):
+        assert marker not in text, f"{page_id(page)} contains {marker!r}"
+    # A glue key that failed to resolve, or a role left unparsed, shows up raw.
+    for marker in ("{glue:", "{eq}`", "{numref}`", "{ref}`", "{cite}`"):
+        assert marker not in text, f"{page_id(page)} shows unrendered markup {marker!r}"
+
+
+def _internal_targets(page: Path):
+    """(attribute value, resolved file, fragment) for every same-site reference."""
+    soup = soup_of(page)
+    for tag in soup.find_all(href=True):
+        yield tag["href"]
+    for tag in soup.find_all(src=True):
+        yield tag["src"]
+
+
+@pytest.mark.parametrize("page", all_html_pages(), ids=page_id)
+def test_internal_links_and_anchors_resolve(html_dir, page):
+    broken = []
+    for ref in _internal_targets(page):
+        parts = urlsplit(ref)
+        if parts.scheme or parts.netloc or ref.startswith(("mailto:", "javascript:", "data:")):
+            continue
+        path, fragment = urldefrag(ref)
+        target = page if not path else (page.parent / unquote(parts.path)).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(f"{ref} (no file {target})")
+            continue
+        if fragment and target.suffix == ".html":
+            ids = {t.get("id") for t in soup_of(target).find_all(id=True)}
+            ids |= {t.get("name") for t in soup_of(target).find_all(attrs={"name": True})}
+            if unquote(fragment) not in ids:
+                broken.append(f"{ref} (no anchor #{fragment} in {page_id(target)})")
+    assert not broken, f"{page_id(page)} has broken links:\n" + "\n".join(broken)
+
+
+# Tags and attributes that make a browser fetch something when the page loads.
+LOADING = [("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
+           ("source", "src"), ("video", "src"), ("audio", "src"), ("embed", "src"),
+           ("object", "data")]
+
+
+@pytest.mark.parametrize("page", all_html_pages(), ids=page_id)
+def test_nothing_is_loaded_from_outside_the_site(html_dir, page):
+    soup = soup_of(page)
+    outside = []
+    for name, attr in LOADING:
+        for tag in soup.find_all(name):
+            value = tag.get(attr)
+            if name == "link" and not ({"stylesheet", "icon", "preload", "modulepreload",
+                                        "prefetch", "manifest"} & set(tag.get("rel", []))):
+                continue  # canonical, alternate: not fetched
+            if value and (urlsplit(value).scheme in ("http", "https") or value.startswith("//")):
+                outside.append(f"<{name} {attr}={value}>")
+    # Inline scripts that would load a URL (a CDN MathJax, thebe, analytics).
+    for script in soup.find_all("script", src=False):
+        for url in re.findall(r"https?://[^\s\"'<>]+", script.get_text()):
+            outside.append(f"inline script mentions {url}")
+    assert not outside, f"{page_id(page)} loads from outside the site:\n" + "\n".join(outside)
+
+
+def test_mathjax_is_served_locally(html_dir):
+    page = html_dir / "book" / "01-relu.html"
+    scripts = [s.get("src", "") for s in soup_of(page).find_all("script")]
+    local = [s for s in scripts if "mathjax" in s.lower()]
+    assert local, "no MathJax script on the ReLU chapter"
+    for src in local:
+        target = (page.parent / urlsplit(src).path).resolve()
+        assert target.is_file(), f"MathJax script {src} is not in the site"
