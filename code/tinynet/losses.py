@@ -44,8 +44,9 @@ def sse_loss(predictions, targets) -> float:
     5.0
     """
     check_matrix("predictions", predictions)
+    if isinstance(targets, np.ndarray):  # name both shapes, even for a 1-D targets
+        check_same_shape("targets", targets, "predictions", predictions)
     check_matrix("targets", targets)
-    check_same_shape("targets", targets, "predictions", predictions)
     return _sse_loss(predictions, targets)
 
 
@@ -78,8 +79,9 @@ def sse_loss_backward(predictions, targets) -> np.ndarray:
            [-4.]])
     """
     check_matrix("predictions", predictions)
+    if isinstance(targets, np.ndarray):  # name both shapes, even for a 1-D targets
+        check_same_shape("targets", targets, "predictions", predictions)
     check_matrix("targets", targets)
-    check_same_shape("targets", targets, "predictions", predictions)
     return _sse_loss_backward(predictions, targets)
 
 

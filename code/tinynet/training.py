@@ -114,4 +114,7 @@ def train(x, y, w1, w2, num_loops=1000, learning_rate=1e-6) -> TrainResult:
             losses[i] = loss
             w1 -= learning_rate * dw1
             w2 -= learning_rate * dw2
+    # The last update can overflow too; the loss it leads to is never computed.
+    if not (np.isfinite(w1).all() and np.isfinite(w2).all()):
+        raise TrainingDivergedError(num_loops, learning_rate, losses.copy())
     return TrainResult(w1, w2, losses)
