@@ -2,13 +2,14 @@
 #   make book   build the site into _build/html (creates .venv first)
 #   make test   build the site, then run every test (package, notebooks, site, browser)
 #   make bench  benchmarks of the training loop and the build
-#   make clean  remove _build (keeps .venv)
+#   make clean  remove _build (keeps the virtual environments)
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 PKG    := $(VENV)/.tinynet-installed
+TOOLS  := .venv-tools
 BUILD  := _build
 # The execution cache only sees a notebook's own cells. Anything else the
 # executed outputs depend on goes into this fingerprint; when it changes,
@@ -48,7 +49,15 @@ book: $(PKG)
 	 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going \
 	   && echo "$$new" > $(BUILD)/.fingerprint
 
-test: book
+# Tools for the publishing tests (cffconvert, repo2docker), kept apart from
+# the book's environment because their pins conflict with it.
+$(TOOLS)/.installed: tests/tools-requirements.txt
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r tests/tools-requirements.txt
+	touch $@
+
+test: book $(TOOLS)/.installed
 	$(PY) -m pytest
 
 bench: $(PKG)

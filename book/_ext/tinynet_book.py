@@ -1,0 +1,125 @@
+"""Sphinx extension of the book: one version string, and "Cite this page" boxes.
+
+- The book's version is read from pyproject.toml, the single place it is
+  written: it becomes Sphinx's ``version`` and ``release`` and goes into every
+  citation.
+- The site's base URL is derived from the repository URL in _config.yml
+  (``https://github.com/OWNER/REPO`` gives ``https://OWNER.github.io/REPO/``)
+  unless ``html.baseurl`` is set, and feeds the sitemap, the OpenGraph tags
+  and the permanent URLs in the citations.
+- Every numbered chapter page ends with a "Cite this page" box holding a
+  BibTeX entry built from the page's own title and number.
+- The directive ``book-citation`` renders the BibTeX entry of the whole book
+  (used on the "How to cite" page).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def book_version() -> str:
+    """The version string from pyproject.toml."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]["version"]
+
+
+def base_url(config) -> str:
+    """The site's base URL, ending in '/'."""
+    if config.html_baseurl:
+        return config.html_baseurl.rstrip("/") + "/"
+    repo = config.html_theme_options.get("repository_url", "")
+    match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)/?", repo)
+    if not match:
+        return ""
+    owner, name = match.groups()
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def _config_inited(app: Sphinx, config) -> None:
+    config.version = config.release = book_version()
+    url = base_url(config)
+    config.html_baseurl = url
+    config.ogp_site_url = url
+    if config.html_title:  # Jupyter Book puts the book's title there
+        config.project = config.html_title
+
+
+def _bibtex_escape(text: str) -> str:
+    return text.replace("&", r"\&").replace("%", r"\%").replace("_", r"\_")
+
+
+def book_entry(config) -> str:
+    """BibTeX for the whole book."""
+    return "\n".join([
+        "@book{tinynet-book,",
+        f"  title     = {{{_bibtex_escape(config.project)}}},",
+        f"  author    = {{{{{config.author}}}}},",
+        f"  year      = {{{config.copyright.split(',')[0].strip()[:4]}}},",
+        f"  edition   = {{Version {config.release}}},",
+        f"  url       = {{{base_url(config)}}},",
+        "}",
+    ])
+
+
+def chapter_entry(config, docname: str, number: str, title: str) -> str:
+    """BibTeX for one chapter page."""
+    key = "tinynet-book-" + re.sub(r"[^A-Za-z0-9]+", "-", docname.split("/")[-1]).strip("-")
+    url = base_url(config) + docname + ".html"
+    return "\n".join([
+        f"@incollection{{{key},",
+        f"  title     = {{{_bibtex_escape(title)}}},",
+        f"  chapter   = {{{number}}},",
+        f"  booktitle = {{{_bibtex_escape(config.project)}}},",
+        f"  author    = {{{{{config.author}}}}},",
+        f"  year      = {{{config.copyright.split(',')[0].strip()[:4]}}},",
+        f"  edition   = {{Version {config.release}}},",
+        f"  url       = {{{url}}},",
+        "}",
+    ])
+
+
+def _add_cite_box(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format != "html":
+        return
+    secnumbers = app.env.toc_secnumbers.get(docname, {})
+    number = secnumbers.get("")
+    if not number or len(number) != 1:
+        return  # only numbered chapter pages
+    title = app.env.titles[docname].astext()
+    # The title node carries the chapter number as a prefix in some themes.
+    title = re.sub(r"^\d+(\.\d+)*\.?\s+", "", title)
+    chapter = str(number[0])
+    entry = chapter_entry(app.config, docname, chapter, title)
+    box = nodes.admonition(classes=["cite-this-page", "tip"])
+    box += nodes.title(text="Cite this page")
+    box += nodes.paragraph(
+        text=f"Chapter {chapter}, \u201c{title}\u201d, in {app.config.project}, "
+        f"version {app.config.release}. BibTeX:"
+    )
+    block = nodes.literal_block(entry, entry, language="bibtex")
+    box += block
+    doctree += box
+
+
+class BookCitation(SphinxDirective):
+    """``.. book-citation::``: the BibTeX entry of the whole book."""
+
+    def run(self):
+        entry = book_entry(self.config)
+        return [nodes.literal_block(entry, entry, language="bibtex")]
+
+
+def setup(app: Sphinx):
+    app.connect("config-inited", _config_inited, priority=900)
+    app.connect("doctree-resolved", _add_cite_box)
+    app.add_directive("book-citation", BookCitation)
+    return {"version": book_version(), "parallel_read_safe": True, "parallel_write_safe": True}
