@@ -2,6 +2,7 @@
 #   make book   build the site into _build/html (creates .venv first)
 #   make test   build the site, then run every test (package, notebooks, site, browser)
 #   make bench  benchmarks of the training loop and the build
+#   make labels record the built book's labels as released (when releasing)
 #   make clean  remove _build (keeps the virtual environments)
 
 PYTHON ?= python3
@@ -17,7 +18,7 @@ BUILD  := _build
 # outputs computed by an older tinynet.
 FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py code/tinynet/**/*.py)) requirements.txt pyproject.toml
 
-.PHONY: all book test bench clean venv
+.PHONY: all book test bench clean venv labels
 
 all: book
 
@@ -62,6 +63,11 @@ test: book $(TOOLS)/.installed
 
 bench: $(PKG)
 	$(PY) tests/bench/run_bench.py
+
+# When releasing a version: add every label of the built book to the list of
+# released labels, which the tests then keep resolving.
+labels: book
+	$(PY) book/_ext/release_labels.py
 
 clean:
 	rm -rf $(BUILD)
