@@ -31,3 +31,14 @@ def toc_files() -> list[str]:
 def site_pages() -> list[Path]:
     """Every HTML page of the book proper (the toc's pages), in reading order."""
     return [HTML / f"{name}.html" for name in toc_files()]
+
+
+def numbered_chapters() -> list[str]:
+    """The documents of the numbered parts of _toc.yml: the citable chapters."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [
+        chapter["file"]
+        for part in toc.get("parts", [])
+        if part.get("numbered", toc.get("defaults", {}).get("numbered", False))
+        for chapter in part.get("chapters", [])
+    ]

@@ -13,7 +13,7 @@ import yaml
 from bs4 import BeautifulSoup
 from sphinx.util.inventory import InventoryFile
 
-from booksite import HTML, ROOT, site_pages, toc_files
+from booksite import HTML, ROOT, numbered_chapters, site_pages, toc_files
 
 TOOLS = ROOT / ".venv-tools" / "bin"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -23,18 +23,6 @@ REPO_URL = CONFIG["repository"]["url"]
 def version() -> str:
     with open(ROOT / "pyproject.toml", "rb") as f:
         return tomllib.load(f)["project"]["version"]
-
-
-def chapter_pages():
-    """(docname, page) of every numbered chapter: every toc entry but the root
-    and the unnumbered pages."""
-    numbered = []
-    for name in toc_files()[1:]:
-        page = HTML / f"{name}.html"
-        title = BeautifulSoup(page.read_text(), "html.parser").find("h1").get_text()
-        if re.match(r"^\s*\d+\.", title):
-            numbered.append((name, page))
-    return numbered
 
 
 def soup(path):
@@ -63,11 +51,11 @@ def test_citation_cff_is_valid():
 
 # --- cite boxes and Binder buttons ---------------------------------------------
 
-def test_there_are_chapters(html_dir):
-    assert len(chapter_pages()) >= 6
+def test_there_are_chapters():
+    assert len(numbered_chapters()) >= 6
 
 
-@pytest.mark.parametrize("name", [n for n, _ in chapter_pages()] if HTML.exists() else [])
+@pytest.mark.parametrize("name", numbered_chapters())
 def test_chapter_page_has_a_cite_box(html_dir, name):
     page = soup(html_dir / f"{name}.html")
     title = page.find("h1").get_text(" ", strip=True).rstrip("#¶ ")
@@ -94,7 +82,8 @@ def test_notebook_page_has_a_binder_button(html_dir, name):
 
 
 def test_numbered_section_headings_have_permalinks(html_dir):
-    for _, path in chapter_pages():
+    for name in numbered_chapters():
+        path = html_dir / f"{name}.html"
         for heading in soup(path).select("section > h2, section > h3"):
             link = heading.find("a", class_="headerlink")
             assert link and link["href"].startswith("#"), f"{path.name}: heading without permalink"

@@ -52,7 +52,10 @@ def _open(browser, server, path, color_scheme="light"):
 
 
 MATHJAX_READY = """async () => {
-  if (!window.MathJax) return "no MathJax on the page";
+  if (!window.MathJax) {
+    // Sphinx loads MathJax only on pages that have math.
+    return document.querySelector('.math') ? "no MathJax on a page with math" : "ok";
+  }
   await MathJax.startup.promise;
   return "ok";
 }"""
