@@ -93,8 +93,10 @@ def init_weights_he(input_dim, hidden_dim, output_dim, rng):
     hidden_dim = check_positive_int("hidden_dim", hidden_dim)
     output_dim = check_positive_int("output_dim", output_dim)
     check_generator("rng", rng)
-    w1 = rng.standard_normal((input_dim, hidden_dim)) * math.sqrt(2.0 / input_dim)
-    w2 = rng.standard_normal((hidden_dim, output_dim)) * math.sqrt(2.0 / hidden_dim)
+    scale1 = math.sqrt(2.0 / input_dim)
+    scale2 = math.sqrt(2.0 / hidden_dim)
+    w1 = rng.standard_normal((input_dim, hidden_dim)) * scale1
+    w2 = rng.standard_normal((hidden_dim, output_dim)) * scale2
     return w1, w2
 
 
@@ -277,7 +279,9 @@ def _flatten(w1, w2):
     return np.concatenate([w1.ravel(), w2.ravel()])
 
 
-def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
+def top_hessian_eigenvalue(
+    x, y, w1, w2, iters, rng, *, block="all", eps=1e-6
+):
     """Estimate the largest Hessian eigenvalue of the loss by power iteration.
 
     The Hessian of the sum-of-squares loss has 100,100 rows for the book's
@@ -332,13 +336,16 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
     check_generator("rng", rng)
     eps = check_positive_float("eps", eps)
     if block not in ("all", "w1", "w2"):
-        raise ValueError(f"block must be 'all', 'w1' or 'w2', got {block!r}")
+        raise ValueError(
+            f"block must be 'all', 'w1' or 'w2', got {block!r}"
+        )
 
     n1 = w1.size
 
     def gradient(theta):
         if block == "all":
-            a, b = theta[:n1].reshape(w1.shape), theta[n1:].reshape(w2.shape)
+            a = theta[:n1].reshape(w1.shape)
+            b = theta[n1:].reshape(w2.shape)
         elif block == "w1":
             a, b = theta.reshape(w1.shape), w2
         else:
@@ -358,10 +365,12 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
     v /= np.linalg.norm(v)
     eigenvalue = 0.0
     for _ in range(iters):
-        hv = (gradient(theta + step * v) - gradient(theta - step * v)) / (2.0 * step)
+        g_plus = gradient(theta + step * v)
+        g_minus = gradient(theta - step * v)
+        hv = (g_plus - g_minus) / (2.0 * step)
         eigenvalue = float(v @ hv)
         norm = float(np.linalg.norm(hv))
-        if norm == 0.0:  # v lies in the null space: the loss is flat along it
+        if norm == 0.0:  # the loss is flat along v: H v = 0
             return 0.0
         v = hv / norm
     return eigenvalue
@@ -425,21 +434,29 @@ def learning_rate_sweep(x, y, w1, w2, learning_rates, num_loops=200):
     """
     check_network(x, w1, w2, y)
     num_loops = check_positive_int("num_loops", num_loops)
-    if isinstance(learning_rates, (str, bytes)) or not hasattr(learning_rates, "__iter__"):
+    if isinstance(learning_rates, (str, bytes)) or not hasattr(
+        learning_rates, "__iter__"
+    ):
         raise TypeError(
-            f"learning_rates must be a sequence of positive numbers, got {learning_rates!r}"
+            f"learning_rates must be a sequence of positive numbers, "
+            f"got {learning_rates!r}"
         )
-    rates = [check_positive_float("each learning rate", r) for r in learning_rates]
+    rates = [
+        check_positive_float("each learning rate", r) for r in learning_rates
+    ]
     if not rates:
         raise ValueError("learning_rates must hold at least one rate")
     points = []
     for rate in rates:
         try:
-            result = train(x, y, w1, w2, num_loops=num_loops, learning_rate=rate)
+            result = train(x, y, w1, w2, num_loops, rate)
         except TrainingDivergedError as error:
-            points.append(SweepPoint(rate, math.nan, int(error.iteration), error.losses))
+            where = int(error.iteration)
+            point = SweepPoint(rate, math.nan, where, error.losses)
         else:
-            points.append(SweepPoint(rate, float(result.losses[-1]), None, result.losses))
+            final = float(result.losses[-1])
+            point = SweepPoint(rate, final, None, result.losses)
+        points.append(point)
     return points
 
 
