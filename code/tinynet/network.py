@@ -298,15 +298,17 @@ def _forward(x, w1, w2) -> ForwardResult:
     return ForwardResult(a, h, h @ w2)
 
 
-def _loss_and_gradients(x, y, w1, w2):
+def _loss_and_gradients(x, y, w1, w2, dw1_out=None):
     # The unchecked kernel used by train(): arguments were validated once.
+    # With dw1_out (an array shaped like w1, of the dtype of x.T @ da), dL/dw1
+    # is written into it instead of into a new (D, H) array each iteration.
     a, h, predictions = _forward(x, w1, w2)
     loss = _sse_loss(predictions, y)
     dpredictions = _sse_loss_backward(predictions, y)
     dw2 = h.T @ dpredictions
     dh = dpredictions @ w2.T
     da = _relu_backward(dh, a)
-    dw1 = x.T @ da
+    dw1 = np.matmul(x.T, da, out=dw1_out)
     return loss, dw1, dw2
 
 
