@@ -9,6 +9,13 @@ NumPy*. One module per concept:
   ``grad_w2``, ``grad_h``, ``grad_w1`` and ``loss_and_gradients``
 - :mod:`tinynet.training`: ``train``
 - :mod:`tinynet.gradcheck`: ``numerical_gradient``, ``relative_error``
+- :mod:`tinynet.autodiff`: a small reverse-mode automatic differentiation
+  (``Node``, ``matmul``, ``relu``, ``sub``, ``square``, ``sum_all``,
+  ``trace``) and its own ``loss_and_gradients``; import it as
+  ``from tinynet.autodiff import ...``
+- :mod:`tinynet.experiments`: the experiments of the chapter on why the
+  network trains and where it stalls (curvature, learning-rate sweeps, dead
+  units, He initialisation, mean loss)
 
 Arrays are in batch row form: ``x`` is (N, D), ``w1`` (D, H), ``w2`` (H, C),
 predictions and targets (N, C).
