@@ -104,16 +104,16 @@ def train(x, y, w1, w2, num_loops=1000, learning_rate=1e-6) -> TrainResult:
     w1 = w1.copy()
     w2 = w2.copy()
     losses = np.empty(num_loops)
-    # One (D, H) buffer for dL/dw1, reused by every iteration, and an update
-    # done in place: the same operations in the same order as
-    # ``w1 -= learning_rate * dw1``, so the same numbers, without allocating
-    # and filling a temporary ``learning_rate * dw1`` as large as w1.
+    # One (D, H) buffer for dL/dw1, reused by every iteration, and
+    # an update in place: the same operations in the same order as
+    # ``w1 -= learning_rate * dw1``, so the same numbers, but with
+    # no temporary ``learning_rate * dw1`` as large as w1.
     dw1 = np.empty(w1.shape, dtype=np.result_type(x, y, w1, w2))
     # Overflow on the way to divergence is reported once, by the exception
     # below, instead of as a stream of RuntimeWarnings.
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(num_loops):
-            loss, dw1, dw2 = _loss_and_gradients(x, y, w1, w2, dw1_out=dw1)
+            loss, dw1, dw2 = _loss_and_gradients(x, y, w1, w2, dw1)
             if not math.isfinite(loss):
                 raise TrainingDivergedError(i, learning_rate, losses[:i].copy())
             losses[i] = loss
