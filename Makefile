@@ -12,11 +12,12 @@ STAMP  := $(VENV)/.requirements-installed
 PKG    := $(VENV)/.tinynet-installed
 TOOLS  := .venv-tools
 BUILD  := _build
-# The execution cache only sees a notebook's own cells. Anything else the
-# executed outputs depend on goes into this fingerprint; when it changes,
-# `make book` drops the cache and Sphinx's environment, so no page can show
-# outputs computed by an older tinynet.
-FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py code/tinynet/**/*.py)) requirements.txt pyproject.toml
+# The execution cache only sees a notebook's own cells, and Sphinx rewrites
+# only the pages whose sources changed. Everything else the pages depend on
+# (tinynet, the book's Sphinx extension, the pins) goes into this
+# fingerprint; when it changes, `make book` drops the cache and Sphinx's
+# environment, so no page can show outputs of an older tinynet.
+FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py book/_ext/*.py)) requirements.txt pyproject.toml
 
 .PHONY: all book test bench clean venv labels
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tomllib
 from urllib.parse import urlsplit
 
@@ -13,7 +14,10 @@ import yaml
 from bs4 import BeautifulSoup
 from sphinx.util.inventory import InventoryFile
 
-from booksite import HTML, ROOT, numbered_chapters, site_pages, toc_files
+from booksite import ROOT, numbered_chapters, site_pages, toc_files
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from release_labels import equation_anchors  # noqa: E402
 
 TOOLS = ROOT / ".venv-tools" / "bin"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -58,13 +62,18 @@ def test_there_are_chapters():
 @pytest.mark.parametrize("name", numbered_chapters())
 def test_chapter_page_has_a_cite_box(html_dir, name):
     page = soup(html_dir / f"{name}.html")
-    title = page.find("h1").get_text(" ", strip=True).rstrip("#¶ ")
-    number, _, heading = title.partition(". ")
+    numbered = page.select_one("h1 > .section-number")
+    assert numbered is not None, f"{name}: the title carries no chapter number"
+    heading = numbered.parent
+    number = numbered.get_text().strip().rstrip(".")
+    # Chapters are numbered continuously in the order of _toc.yml.
+    assert number == str(numbered_chapters().index(name) + 1)
+    title = "".join(t for t in heading.find_all(string=True, recursive=False)).strip()
     box = page.select_one(".cite-this-page")
     assert box is not None, f"{name} has no 'Cite this page' box"
     bibtex = box.find("pre").get_text()
     assert f"chapter   = {{{number}}}" in bibtex
-    assert heading.strip() in bibtex.replace("\\&", "&"), f"{heading!r} not in {bibtex}"
+    assert f"title     = {{{title}}}" in bibtex.replace("\\&", "&"), f"{title!r} not in {bibtex}"
     assert f"Version {version()}" in bibtex
     assert CONFIG["title"] in bibtex
     url = re.search(r"url\s+= \{(.+)\}", bibtex).group(1)
@@ -100,14 +109,17 @@ def test_released_labels_still_resolve(html_dir):
     with open(html_dir / "objects.inv", "rb") as f:
         inventory = InventoryFile.load(f, "", lambda base, uri: uri)
     labels = inventory.get("std:label", {})
-    equations = inventory.get("math:numref", {})
+    equations = equation_anchors(html_dir)
     missing = []
     for label in released_labels():
-        entry = labels.get(label) or equations.get(label)
-        if entry is None:
-            missing.append(f"{label}: not in the site's inventory")
+        if label in equations:
+            uri = f"{equations[label]}#equation-{label}"
+        elif label in labels:
+            entry = labels[label]
+            uri = entry[2] if isinstance(entry, tuple) else entry.uri
+        else:
+            missing.append(f"{label}: neither a label nor an equation of the built site")
             continue
-        uri = entry[2] if isinstance(entry, tuple) else entry.uri
         path, _, anchor = uri.partition("#")
         page = html_dir / path
         if not page.is_file() or (anchor and not soup(page).find(id=anchor)):
