@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import tinynet
+from bookcheck import assert_equation_label, fd_gradient
 
 BOOK = Path(__file__).resolve().parents[2] / "book"
 NOTATION = BOOK / "appendix-notation.md"
@@ -37,30 +38,11 @@ RTOL = 1e-6
 # --- helpers -------------------------------------------------------------------
 
 
-def _equation_labels(page: Path) -> set[str]:
-    text = page.read_text(encoding="utf-8")
-    return set(re.findall(r"\$\$[ \t]*\((eq-[A-Za-z0-9-]+)\)", text))
-
-
-def _assert_label(page: Path, label: str) -> None:
-    assert label in _equation_labels(page), (
-        f"{label} is not an equation label ($$ ... $$ ({label})) in {page}"
-    )
+_assert_label = assert_equation_label
 
 
 def _fd_gradient(f, w: np.ndarray, eps: float = EPS) -> np.ndarray:
-    """Centered-difference gradient of the scalar f at every entry of w."""
-    w = np.array(w, dtype=np.float64)
-    grad = np.zeros_like(w)
-    for index in np.ndindex(w.shape):
-        old = w[index]
-        w[index] = old + eps
-        f_plus = f(w)
-        w[index] = old - eps
-        f_minus = f(w)
-        w[index] = old
-        grad[index] = (f_plus - f_minus) / (2 * eps)
-    return grad
+    return fd_gradient(f, w, eps)
 
 
 def _close(analytic: np.ndarray, numerical: np.ndarray, rtol: float = RTOL) -> None:

@@ -15,14 +15,13 @@ that the reference does not share code with what it checks.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tinynet
+from bookcheck import assert_equation_label, fd_gradient
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "04-backward.ipynb"
 
@@ -44,36 +43,12 @@ RTOL = 1e-6
 # --- helpers, independent of tinynet ---------------------------------------
 
 
-def _equation_labels() -> set[str]:
-    """Labels of the ``$$ ... $$ (label)`` equations in the notebook's markdown."""
-    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    markdown = "\n".join(
-        "".join(cell["source"])
-        for cell in notebook["cells"]
-        if cell["cell_type"] == "markdown"
-    )
-    return set(re.findall(r"\$\$[ \t]*\((eq-[A-Za-z0-9-]+)\)", markdown))
-
-
 def _assert_label(label: str) -> None:
-    assert label in _equation_labels(), (
-        f"{label} is not an equation label ($$ ... $$ ({label})) in {NOTEBOOK}"
-    )
+    assert_equation_label(NOTEBOOK, label)
 
 
 def _fd_gradient(f, w: np.ndarray, eps: float = EPS) -> np.ndarray:
-    """Centered-difference gradient of the scalar f at every entry of w."""
-    w = np.array(w, dtype=np.float64)
-    grad = np.zeros_like(w)
-    for index in np.ndindex(w.shape):
-        old = w[index]
-        w[index] = old + eps
-        f_plus = f(w)
-        w[index] = old - eps
-        f_minus = f(w)
-        w[index] = old
-        grad[index] = (f_plus - f_minus) / (2 * eps)
-    return grad
+    return fd_gradient(f, w, eps)
 
 
 def _loss(predictions: np.ndarray, y: np.ndarray) -> float:

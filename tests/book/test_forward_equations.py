@@ -18,14 +18,13 @@ are deterministic.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tinynet
+from bookcheck import assert_equation_label
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "03-forward.ipynb"
 
@@ -40,21 +39,8 @@ STAT_DRAWS = 4000
 MAX_STANDARD_ERRORS = 4.0
 
 
-def _equation_labels() -> set[str]:
-    """Labels of the ``$$ ... $$ (label)`` equations in the notebook's markdown."""
-    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    markdown = "\n".join(
-        "".join(cell["source"])
-        for cell in notebook["cells"]
-        if cell["cell_type"] == "markdown"
-    )
-    return set(re.findall(r"\$\$[ \t]*\((eq-[A-Za-z0-9-]+)\)", markdown))
-
-
 def _assert_label(label: str) -> None:
-    assert label in _equation_labels(), (
-        f"{label} is not an equation label ($$ ... $$ ({label})) in {NOTEBOOK}"
-    )
+    assert_equation_label(NOTEBOOK, label)
 
 
 def _problem(n: int, d: int, h: int, c: int, seed: int = 0):
