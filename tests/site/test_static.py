@@ -117,3 +117,10 @@ def test_mathjax_is_served_locally(html_dir):
     for src in local:
         target = (page.parent / urlsplit(src).path).resolve()
         assert target.is_file(), f"MathJax script {src} is not in the site"
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=page_id)
+def test_every_figure_has_alt_text(html_dir, page):
+    missing = [img.get("src") for img in soup_of(page).select("main img, article img")
+               if not (img.get("alt") or "").strip()]
+    assert not missing, f"{page_id(page)}: images without alt text: {missing}"
