@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import _relu_backward
+from .activations import relu as _relu
 from .network import check_network
 
 
@@ -194,9 +196,9 @@ def relu(a, *, name=""):
     _check_node("a", a)
 
     def backward(grad):
-        return (np.where(a.value > 0, grad, 0.0),)
+        return (_relu_backward(grad, a.value),)
 
-    return Node(np.maximum(a.value, 0.0), (a,), backward, op="relu", name=name)
+    return Node(_relu(a.value), (a,), backward, op="relu", name=name)
 
 
 def sub(a, b, *, name=""):

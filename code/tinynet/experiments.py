@@ -38,7 +38,7 @@ from ._checks import (
 )
 from .activations import _relu_backward
 from .losses import _sse_loss, _sse_loss_backward
-from .network import _loss_and_gradients, check_network
+from .network import _forward, _loss_and_gradients, check_network
 from .training import TrainingDivergedError, train
 
 _LOSS_KINDS = ("sum", "mean")
@@ -554,9 +554,7 @@ def train_with_history(
                 snapshots[i] = (w1.copy(), w2.copy())
             # The forward and backward pass of tinynet.train, written out so
             # that the pre-activations can be reused to count dead units.
-            a = x @ w1
-            h = np.maximum(a, 0.0)
-            predictions = h @ w2
+            a, h, predictions = _forward(x, w1, w2)
             value = _sse_loss(predictions, y)
             if not math.isfinite(value):
                 raise TrainingDivergedError(i, learning_rate, losses[:i].copy())
