@@ -1,4 +1,5 @@
 # Training a Simple Neural Network in NumPy: build, test and benchmark.
+#   make venv   create the environments: .venv (the book's) and .venv-tools
 #   make book   build the site into _build/html (creates .venv first)
 #   make test   build the site, then run every test (package, notebooks, site, browser)
 #   make bench  benchmarks of the training loop and the build
@@ -6,6 +7,11 @@
 #   make clean  remove _build (keeps the virtual environments)
 
 PYTHON ?= python3
+# uv creates and fills the virtual environments in seconds from a cold cache;
+# it is installed from PyPI into .uv on first use. Where it cannot be had,
+# the same environments are made with venv and pip, only slower.
+UV_VERSION := 0.13.9
+UV     := .uv/bin/uv
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
@@ -23,21 +29,36 @@ FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py book/_ext/*.py)) requir
 
 all: book
 
-venv: $(PKG)
+venv: $(PKG) $(TOOLS)/.installed
+
+# uv, if PyPI has it for this machine; if not, the rules below use pip.
+$(UV):
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .uv uv==$(UV_VERSION) \
+	  || echo "uv could not be installed: making the environments with pip instead"
+
+# make_venv DIR,REQUIREMENTS: a fresh virtual environment at DIR holding
+# exactly the pinned packages of REQUIREMENTS.
+define make_venv
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
+	rm -rf $(1)
+	if [ -x $(UV) ]; then \
+	  $(UV) venv --quiet --python $(PYTHON) $(1) \
+	  && $(UV) pip install --quiet --python $(1)/bin/python -r $(2); \
+	else \
+	  $(PYTHON) -m venv $(1) && $(1)/bin/python -m pip install --quiet -r $(2); \
+	fi
+endef
 
 # (Re)create the virtual environment whenever requirements.txt changes.
-$(STAMP): requirements.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+$(STAMP): requirements.txt | $(UV)
+	$(call make_venv,$(VENV),requirements.txt)
 	touch $(STAMP)
 
 # Reinstall tinynet (editable, so code/ edits need nothing) when its metadata,
 # such as the version, changes.
 $(PKG): $(STAMP) pyproject.toml
-	$(PY) -m pip install --quiet --no-deps -e .
+	if [ -x $(UV) ]; then $(UV) pip install --quiet --python $(PY) --no-deps -e .; \
+	else $(PY) -m pip install --quiet --no-deps -e .; fi
 	touch $(PKG)
 
 book: $(PKG)
@@ -53,22 +74,20 @@ book: $(PKG)
 
 # Tools for the publishing tests (cffconvert, repo2docker), kept apart from
 # the book's environment because their pins conflict with it.
-$(TOOLS)/.installed: tests/tools-requirements.txt
-	rm -rf $(TOOLS)
-	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet -r tests/tools-requirements.txt
+$(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
+	$(call make_venv,$(TOOLS),tests/tools-requirements.txt)
 	touch $@
 
 test: book $(TOOLS)/.installed
 	$(PY) -m pytest
 
 bench: $(PKG)
-	$(PY) tests/bench/run_bench.py
+	PYTHONPATH=tests $(PY) tests/bench/run_bench.py
 
 # When releasing a version: add every label of the built book to the list of
 # released labels, which the tests then keep resolving.
 labels: book
-	$(PY) book/_ext/release_labels.py
+	$(PY) tools/release_labels.py
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,7 @@
-"""Helpers shared by the tests that tie the book's equations to code.
+"""The equation labels of the book's pages, for the tests that tie equations to code.
 
-Independent of tinynet on purpose: a finite difference written here checks
-the package instead of trusting it.
+The independent implementations those tests compare against live in
+``tests/reference.py``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-
-import numpy as np
 
 EQUATION_LABEL = re.compile(r"\$\$[ \t]*\((eq-[A-Za-z0-9-]+)\)")
 
@@ -33,18 +31,3 @@ def assert_equation_label(page: Path, label: str) -> None:
     assert label in equation_labels(page), (
         f"{label} is not an equation label ($$ ... $$ ({label})) in {page}"
     )
-
-
-def fd_gradient(f, w: np.ndarray, eps: float) -> np.ndarray:
-    """Centered-difference gradient of the scalar f at every entry of w."""
-    w = np.array(w, dtype=np.float64)
-    grad = np.zeros_like(w)
-    for index in np.ndindex(w.shape):
-        old = w[index]
-        w[index] = old + eps
-        f_plus = f(w)
-        w[index] = old - eps
-        f_minus = f(w)
-        w[index] = old
-        grad[index] = (f_plus - f_minus) / (2 * eps)
-    return grad

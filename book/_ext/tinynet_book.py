@@ -11,16 +11,23 @@
   BibTeX entry built from the page's own title and number.
 - The directive ``book-citation`` renders the BibTeX entry of the whole book
   (used on the "How to cite" page).
+- ``literalinclude`` gains a flag, ``:no-docstring:``: with ``:pyobject:``,
+  it shows the function or class without its docstring, found by parsing the
+  source, so a listing never depends on line numbers.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from pathlib import Path
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.directives.code import LiteralInclude
+from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +134,54 @@ class BookCitation(SphinxDirective):
         return [nodes.literal_block(entry, entry, language="bibtex")]
 
 
+def docstring_lines(source: str, pyobject: str) -> tuple[int, int, int]:
+    """Where ``pyobject`` and its docstring are, counted from its first line.
+
+    Returns ``(first, last, length)``: the docstring's first and last line and
+    the object's number of lines, all 1-based relative to the line that
+    ``:pyobject:`` starts from (the ``def`` or ``class`` line, or its first
+    decorator). ``pyobject`` is a name or ``Class.method``.
+    """
+    scope = ast.parse(source)
+    node = None
+    for part in pyobject.split("."):
+        node = next(
+            (n for n in ast.iter_child_nodes(scope)
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part),
+            None,
+        )
+        if node is None:
+            raise ExtensionError(f"no function or class {pyobject!r} to show without its docstring")
+        scope = node
+    body = node.body
+    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        raise ExtensionError(f"{pyobject!r} has no docstring to leave out")
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return body[0].lineno - start + 1, body[0].end_lineno - start + 1, node.end_lineno - start + 1
+
+
+class BookLiteralInclude(LiteralInclude):
+    """``literalinclude`` with ``:no-docstring:`` (see the module docstring)."""
+
+    option_spec = dict(LiteralInclude.option_spec, **{"no-docstring": directives.flag})
+
+    def run(self):
+        if "no-docstring" in self.options:
+            if "pyobject" not in self.options or "lines" in self.options:
+                raise self.error(":no-docstring: needs :pyobject: and no :lines:")
+            _, path = self.env.relfn2path(self.arguments[0])
+            first, last, length = docstring_lines(
+                Path(path).read_text(encoding="utf-8"), self.options["pyobject"]
+            )
+            kept = [f"1-{first - 1}"] + ([f"{last + 1}-{length}"] if last < length else [])
+            self.options["lines"] = ",".join(kept)
+            del self.options["no-docstring"]
+        return super().run()
+
+
 def setup(app: Sphinx):
+    app.add_directive("literalinclude", BookLiteralInclude, override=True)
     app.connect("config-inited", _config_inited, priority=900)
     app.connect("doctree-resolved", _add_cite_box)
     app.connect("html-page-context", _fix_citation_list_role)

@@ -3,19 +3,26 @@
 The companion package of the book *Training a Simple Neural Network in
 NumPy*. One module per concept:
 
+- :mod:`tinynet.kernels`: one unchecked function per equation (``forward``,
+  ``grad_w2``, ``backward``, ``loss_and_gradients``, ...), the code the book
+  derives; every other module is built from them
 - :mod:`tinynet.activations`: ``relu``, ``relu_backward``
 - :mod:`tinynet.losses`: ``sse_loss``, ``sse_loss_backward``
-- :mod:`tinynet.network`: data, weights, ``forward``, the backward steps
-  ``grad_w2``, ``grad_h``, ``grad_w1`` and ``loss_and_gradients``
-- :mod:`tinynet.training`: ``train``
+- :mod:`tinynet.network`: data, weights (``init_weights``,
+  ``init_weights_he``), ``forward``, the backward steps ``grad_w2``,
+  ``grad_h``, ``grad_w1``, ``loss_and_gradients`` and
+  ``mean_loss_and_gradients``, each checking its arguments
+- :mod:`tinynet.problem`: the original post's sizes, settings and
+  ``original_problem(seed)``
+- :mod:`tinynet.training`: ``gradient_descent`` (the one training loop),
+  ``train`` and ``learning_rate_sweep``
 - :mod:`tinynet.gradcheck`: ``numerical_gradient``, ``relative_error``
+- :mod:`tinynet.diagnostics`: dead units, the least-squares floor and the
+  curvature of the loss; import it as ``from tinynet.diagnostics import ...``
 - :mod:`tinynet.autodiff`: a small reverse-mode automatic differentiation
   (``Node``, ``matmul``, ``relu``, ``sub``, ``square``, ``sum_all``,
   ``trace``) and its own ``loss_and_gradients``; import it as
   ``from tinynet.autodiff import ...``
-- :mod:`tinynet.experiments`: the experiments of the chapter on why the
-  network trains and where it stalls (curvature, learning-rate sweeps, dead
-  units, He initialisation, mean loss)
 
 Arrays are in batch row form: ``x`` is (N, D), ``w1`` (D, H), ``w2`` (H, C),
 predictions and targets (N, C).
@@ -23,6 +30,7 @@ predictions and targets (N, C).
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import kernels
 from .activations import relu, relu_backward
 from .gradcheck import (
     numerical_gradient,
@@ -39,20 +47,35 @@ from .network import (
     grad_w1,
     grad_w2,
     init_weights,
+    init_weights_he,
     loss_and_gradients,
     make_data,
+    mean_loss_and_gradients,
 )
-from .training import TrainingDivergedError, TrainResult, train
+from .problem import (
+    BATCH_SIZE,
+    HIDDEN_DIM,
+    INPUT_DIM,
+    LEARNING_RATE,
+    NUM_LOOPS,
+    OUTPUT_DIM,
+    Problem,
+    original_problem,
+)
+from .training import (
+    SweepPoint,
+    TrainHistory,
+    TrainingDivergedError,
+    TrainResult,
+    gradient_descent,
+    learning_rate_sweep,
+    train,
+)
 
 try:
     __version__ = version("tinynet")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
-
-#: The original post's problem sizes: batch, inputs, hidden units, outputs.
-BATCH_SIZE, INPUT_DIM, HIDDEN_DIM, OUTPUT_DIM = 128, 1000, 100, 1
-#: The original post's training settings.
-NUM_LOOPS, LEARNING_RATE = 1000, 1e-6
 
 __all__ = [
     "BATCH_SIZE",
@@ -62,6 +85,9 @@ __all__ = [
     "NUM_LOOPS",
     "OUTPUT_DIM",
     "ForwardResult",
+    "Problem",
+    "SweepPoint",
+    "TrainHistory",
     "TrainResult",
     "TrainingDivergedError",
     "check_network",
@@ -69,11 +95,17 @@ __all__ = [
     "grad_h",
     "grad_w1",
     "grad_w2",
+    "gradient_descent",
     "init_weights",
+    "init_weights_he",
+    "kernels",
+    "learning_rate_sweep",
     "loss_and_gradients",
     "make_data",
+    "mean_loss_and_gradients",
     "numerical_gradient",
     "numerical_gradient_at",
+    "original_problem",
     "random_indices",
     "relative_error",
     "relu",

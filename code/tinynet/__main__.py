@@ -10,19 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
-
 from . import (
-    BATCH_SIZE,
-    HIDDEN_DIM,
-    INPUT_DIM,
     LEARNING_RATE,
     NUM_LOOPS,
-    OUTPUT_DIM,
     TrainingDivergedError,
     forward,
-    init_weights,
-    make_data,
+    original_problem,
     train,
 )
 
@@ -46,9 +39,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
 
-    rng = np.random.default_rng(args.seed)
-    x, y = make_data(BATCH_SIZE, INPUT_DIM, OUTPUT_DIM, rng)
-    w1, w2 = init_weights(INPUT_DIM, HIDDEN_DIM, OUTPUT_DIM, rng)
+    x, y, w1, w2 = original_problem(args.seed)
 
     print("Errors before training, predictions[:5] - y[:5]:")
     print(forward(x, w1, w2).predictions[:5] - y[:5])

@@ -1,4 +1,8 @@
-"""The ReLU activation and its backward pass.
+"""The ReLU activation and its backward pass, with checked arguments.
+
+The computations are the kernels :func:`tinynet.kernels.relu` and
+:func:`tinynet.kernels.relu_backward`; :func:`relu_backward` here checks its
+arguments first.
 
 Book chapter: *The ReLU activation* (``book/01-relu.ipynb``).
 """
@@ -7,38 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from ._checks import check_same_shape
-
-
-def relu(a):
-    """Rectified linear unit, applied element by element.
-
-    Implements equation ``eq-relu``: ``relu(a) = max(a, 0)``.
-
-    Parameters
-    ----------
-    a : array_like of float, any shape
-        Pre-activations. In the network, ``a`` has shape (N, H).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``max(a, 0)``, a new array of the same shape as ``a``; ``a`` is not
-        modified.
-
-    Examples
-    --------
-    >>> relu(np.array([-2.0, 0.0, 3.0]))
-    array([0., 0., 3.])
-    """
-    return np.maximum(a, 0.0)
+from .kernels import relu
 
 
 def relu_backward(dh, a):
     """Gradient of the loss with respect to the pre-activation, dL/da.
 
     Implements equation ``eq-grad-a``: ``dL/da = dL/dh * 1[a > 0]``, the
-    upstream gradient with every entry where ``a <= 0`` set to zero.
+    upstream gradient with every entry where ``a <= 0`` set to zero; checks
+    its arguments, then calls :func:`tinynet.kernels.relu_backward`.
 
     Convention at exactly 0: ReLU has no derivative at ``a == 0``; ``tinynet``
     uses 0 there (the mask is ``a > 0``), as PyTorch does. The original post
@@ -75,9 +58,7 @@ def relu_backward(dh, a):
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
     check_same_shape("dh", dh, "a", a)
-    return _relu_backward(dh, a)
+    return kernels.relu_backward(dh, a)
 
 
-def _relu_backward(dh: np.ndarray, a: np.ndarray) -> np.ndarray:
-    # np.where builds a new array, so dh is never masked in place.
-    return np.where(a > 0, dh, 0.0)
+__all__ = ["relu", "relu_backward"]

@@ -1,4 +1,8 @@
-"""The sum-of-squared-errors loss and its gradient.
+"""The sum-of-squared-errors loss and its gradient, with checked arguments.
+
+The computations are the kernels :func:`tinynet.kernels.sse_loss` and
+:func:`tinynet.kernels.sse_loss_backward`; the functions here check their
+arguments first.
 
 Book chapters: *The forward pass and the loss* (``book/03-forward.ipynb``)
 and *The backward pass* (``book/04-backward.ipynb``).
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from ._checks import check_matrix, check_same_shape
 
 
@@ -43,11 +48,8 @@ def sse_loss(predictions, targets) -> float:
     >>> sse_loss(np.array([[1.0], [2.0]]), np.array([[0.0], [4.0]]))
     5.0
     """
-    check_matrix("predictions", predictions)
-    if isinstance(targets, np.ndarray):  # name both shapes, even for a 1-D targets
-        check_same_shape("targets", targets, "predictions", predictions)
-    check_matrix("targets", targets)
-    return _sse_loss(predictions, targets)
+    _check_pair(predictions, targets)
+    return kernels.sse_loss(predictions, targets)
 
 
 def sse_loss_backward(predictions, targets) -> np.ndarray:
@@ -78,17 +80,15 @@ def sse_loss_backward(predictions, targets) -> np.ndarray:
     array([[ 2.],
            [-4.]])
     """
+    _check_pair(predictions, targets)
+    return kernels.sse_loss_backward(predictions, targets)
+
+
+def _check_pair(predictions, targets) -> None:
     check_matrix("predictions", predictions)
     if isinstance(targets, np.ndarray):  # name both shapes, even for a 1-D targets
         check_same_shape("targets", targets, "predictions", predictions)
     check_matrix("targets", targets)
-    return _sse_loss_backward(predictions, targets)
 
 
-def _sse_loss(predictions: np.ndarray, targets: np.ndarray) -> float:
-    diff = predictions - targets
-    return float(np.sum(diff**2))
-
-
-def _sse_loss_backward(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    return 2.0 * (predictions - targets)
+__all__ = ["sse_loss", "sse_loss_backward"]

@@ -10,7 +10,10 @@ Shapes, in the batch row form used throughout the book::
     yhat = h @ w2 (N, C)  predictions
     y            (N, C)   targets
 
-Every gradient has the shape of the array it is the gradient of.
+Every gradient has the shape of the array it is the gradient of. Each
+function checks its arguments, raising an error that names the argument and
+the shapes, and then calls the kernel of the same name in
+:mod:`tinynet.kernels`.
 
 Book chapters: *The setup* (``book/02-setup.ipynb``), *The forward pass and
 the loss* (``book/03-forward.ipynb``), *The backward pass*
@@ -19,10 +22,11 @@ the loss* (``book/03-forward.ipynb``), *The backward pass*
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import math
 
 import numpy as np
 
+from . import kernels
 from ._checks import (
     check_chain,
     check_generator,
@@ -30,26 +34,7 @@ from ._checks import (
     check_positive_int,
     check_rows,
 )
-from .activations import _relu_backward, relu
-from .losses import _sse_loss, _sse_loss_backward
-
-
-class ForwardResult(NamedTuple):
-    """The arrays of one forward pass, kept for the backward pass.
-
-    Attributes
-    ----------
-    a : numpy.ndarray, shape (N, H)
-        Pre-activations ``x @ w1`` (equation ``eq-forward-a``).
-    h : numpy.ndarray, shape (N, H)
-        Hidden activations ``relu(a)`` (equation ``eq-forward-h``).
-    predictions : numpy.ndarray, shape (N, C)
-        Outputs ``h @ w2`` (equation ``eq-forward-yhat``).
-    """
-
-    a: np.ndarray
-    h: np.ndarray
-    predictions: np.ndarray
+from .kernels import ForwardResult
 
 
 def init_weights(input_dim, hidden_dim, output_dim, rng):
@@ -86,6 +71,52 @@ def init_weights(input_dim, hidden_dim, output_dim, rng):
     check_generator("rng", rng)
     w1 = rng.standard_normal((input_dim, hidden_dim))
     w2 = rng.standard_normal((hidden_dim, output_dim))
+    return w1, w2
+
+
+def init_weights_he(input_dim, hidden_dim, output_dim, rng):
+    """Draw the weights with the scaled normal initialisation of He et al. (2015).
+
+    Every weight of a layer with ``fan_in`` inputs is an independent draw
+    from N(0, 2 / fan_in): ``w1`` has standard deviation ``sqrt(2 / D)`` and
+    ``w2`` has ``sqrt(2 / H)``. The factor 2 compensates for ReLU zeroing
+    about half of the pre-activations, so that the size of the signal stays
+    about the same from layer to layer.
+
+    Parameters
+    ----------
+    input_dim : int
+        D, inputs per sample (the fan-in of ``w1``).
+    hidden_dim : int
+        H, hidden units (the fan-in of ``w2``).
+    output_dim : int
+        C, outputs per sample.
+    rng : numpy.random.Generator
+        The source of randomness; ``w1`` is drawn first, then ``w2``, exactly
+        as in :func:`init_weights`, so the same generator state gives the
+        same weights up to the two scale factors.
+
+    Returns
+    -------
+    w1 : numpy.ndarray, shape (D, H)
+    w2 : numpy.ndarray, shape (H, C)
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a size is not a positive integer or ``rng`` is not a Generator.
+
+    Examples
+    --------
+    >>> w1, w2 = init_weights_he(1000, 100, 1, np.random.default_rng(0))
+    >>> w1.shape, w2.shape
+    ((1000, 100), (100, 1))
+    >>> bool(abs(w1.std() - np.sqrt(2 / 1000)) < 1e-3)
+    True
+    """
+    w1, w2 = init_weights(input_dim, hidden_dim, output_dim, rng)
+    w1 *= math.sqrt(2.0 / w1.shape[0])  # fan-in D
+    w2 *= math.sqrt(2.0 / w2.shape[0])  # fan-in H
     return w1, w2
 
 
@@ -162,7 +193,8 @@ def forward(x, w1, w2) -> ForwardResult:
     """Run the forward pass of the two-layer network.
 
     Implements equations ``eq-forward-a`` (``a = x @ w1``), ``eq-forward-h``
-    (``h = relu(a)``) and ``eq-forward-yhat`` (``yhat = h @ w2``).
+    (``h = relu(a)``) and ``eq-forward-yhat`` (``yhat = h @ w2``); checks its
+    arguments, then calls :func:`tinynet.kernels.forward`.
 
     Parameters
     ----------
@@ -182,13 +214,14 @@ def forward(x, w1, w2) -> ForwardResult:
         chain.
     """
     check_network(x, w1, w2)
-    return _forward(x, w1, w2)
+    return kernels.forward(x, w1, w2)
 
 
 def grad_w2(h, dpredictions):
     """Gradient of the loss with respect to the second-layer weights, dL/dw2.
 
-    Implements equation ``eq-grad-w2``: ``dL/dw2 = h.T @ dL/dyhat``.
+    Implements equation ``eq-grad-w2``: ``dL/dw2 = h.T @ dL/dyhat``; checks
+    its arguments, then calls :func:`tinynet.kernels.grad_w2`.
 
     Parameters
     ----------
@@ -206,13 +239,14 @@ def grad_w2(h, dpredictions):
     check_matrix("h", h)
     check_matrix("dpredictions", dpredictions)
     check_rows("h", h, "dpredictions", dpredictions)
-    return h.T @ dpredictions
+    return kernels.grad_w2(h, dpredictions)
 
 
 def grad_h(dpredictions, w2):
     """Gradient of the loss with respect to the hidden activations, dL/dh.
 
-    Implements equation ``eq-grad-h``: ``dL/dh = dL/dyhat @ w2.T``.
+    Implements equation ``eq-grad-h``: ``dL/dh = dL/dyhat @ w2.T``; checks its
+    arguments, then calls :func:`tinynet.kernels.grad_h`.
 
     Parameters
     ----------
@@ -234,13 +268,14 @@ def grad_h(dpredictions, w2):
             f"{w2.shape}: dpredictions @ w2.T needs the same number of columns "
             f"({dpredictions.shape[1]} != {w2.shape[1]})"
         )
-    return dpredictions @ w2.T
+    return kernels.grad_h(dpredictions, w2)
 
 
 def grad_w1(x, da):
     """Gradient of the loss with respect to the first-layer weights, dL/dw1.
 
-    Implements equation ``eq-grad-w1``: ``dL/dw1 = x.T @ dL/da``.
+    Implements equation ``eq-grad-w1``: ``dL/dw1 = x.T @ dL/da``; checks its
+    arguments, then calls :func:`tinynet.kernels.grad_w1`.
 
     Parameters
     ----------
@@ -257,14 +292,15 @@ def grad_w1(x, da):
     check_matrix("x", x)
     check_matrix("da", da)
     check_rows("x", x, "da", da)
-    return x.T @ da
+    return kernels.grad_w1(x, da)
 
 
 def loss_and_gradients(x, y, w1, w2):
     """Loss and both weight gradients for one batch: forward, then backward.
 
     Chains equations ``eq-forward-a`` to ``eq-loss`` forward and
-    ``eq-grad-yhat`` to ``eq-grad-w1`` backward.
+    ``eq-grad-yhat`` to ``eq-grad-w1`` backward; checks its arguments, then
+    calls :func:`tinynet.kernels.loss_and_gradients`.
 
     Parameters
     ----------
@@ -289,27 +325,42 @@ def loss_and_gradients(x, y, w1, w2):
         fit together.
     """
     check_network(x, w1, w2, y)
-    return _loss_and_gradients(x, y, w1, w2)
+    return kernels.loss_and_gradients(x, y, w1, w2)
 
 
-def _forward(x, w1, w2) -> ForwardResult:
-    a = x @ w1
-    h = relu(a)
-    return ForwardResult(a, h, h @ w2)
+def mean_loss_and_gradients(x, y, w1, w2):
+    """Mean squared error and its gradients: the sum loss divided by N * C.
 
+    The mean loss is ``L_mean = L / (N * C)`` with ``L`` the sum of squared
+    errors of equation ``eq-loss``. Every derivative is linear in the loss,
+    so both gradients are those of :func:`loss_and_gradients` divided by the
+    same constant ``N * C``.
 
-def _loss_and_gradients(x, y, w1, w2, dw1_out=None):
-    # The unchecked kernel used by train(): arguments were validated once.
-    # With dw1_out (an array shaped like w1, of the dtype of x.T @ da), dL/dw1
-    # is written into it instead of into a new (D, H) array each iteration.
-    a, h, predictions = _forward(x, w1, w2)
-    loss = _sse_loss(predictions, y)
-    dpredictions = _sse_loss_backward(predictions, y)
-    dw2 = h.T @ dpredictions
-    dh = dpredictions @ w2.T
-    da = _relu_backward(dh, a)
-    dw1 = np.matmul(x.T, da, out=dw1_out)
-    return loss, dw1, dw2
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, D)
+    y : numpy.ndarray, shape (N, C)
+    w1 : numpy.ndarray, shape (D, H)
+    w2 : numpy.ndarray, shape (H, C)
+
+    Returns
+    -------
+    loss : float
+        Mean of the squared errors over all N * C entries.
+    dw1 : numpy.ndarray, shape (D, H)
+        dL_mean/dw1.
+    dw2 : numpy.ndarray, shape (H, C)
+        dL_mean/dw2.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is not a finite 2-D float array or the shapes do not
+        fit together.
+    """
+    loss, dw1, dw2 = loss_and_gradients(x, y, w1, w2)
+    count = y.size
+    return loss / count, dw1 / count, dw2 / count
 
 
 __all__ = [
@@ -320,6 +371,8 @@ __all__ = [
     "grad_w1",
     "grad_w2",
     "init_weights",
+    "init_weights_he",
     "loss_and_gradients",
     "make_data",
+    "mean_loss_and_gradients",
 ]

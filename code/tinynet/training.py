@@ -1,6 +1,11 @@
-"""Plain gradient descent on the sum-of-squared-errors loss.
+"""Plain gradient descent on the sum (or mean) of squared errors.
 
-Book chapter: *Training* (``book/06-training.ipynb``).
+One loop, :func:`gradient_descent`, with optional records of what happens
+inside it (dead units, weight snapshots); :func:`train` is that loop with
+nothing recorded, and :func:`learning_rate_sweep` runs it at several rates.
+
+Book chapters: *Training* (``book/06-training.ipynb``) and *Why it trains,
+and where it stalls* (``book/07-dynamics.ipynb``).
 """
 
 from __future__ import annotations
@@ -10,8 +15,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import kernels
 from ._checks import check_positive_float, check_positive_int
-from .network import _loss_and_gradients, check_network
+from .network import check_network
+from .problem import LEARNING_RATE, NUM_LOOPS
+
+#: The losses :func:`gradient_descent` can descend, and the factor by which
+#: each multiplies the sum of squared errors (a mean divides by N * C).
+LOSS_KINDS = ("sum", "mean")
 
 
 class TrainResult(NamedTuple):
@@ -30,6 +41,32 @@ class TrainResult(NamedTuple):
     w1: np.ndarray
     w2: np.ndarray
     losses: np.ndarray
+
+
+class TrainHistory(NamedTuple):
+    """What :func:`gradient_descent` returns.
+
+    Attributes
+    ----------
+    w1 : numpy.ndarray, shape (D, H)
+        First-layer weights after training.
+    w2 : numpy.ndarray, shape (H, C)
+        Second-layer weights after training.
+    losses : numpy.ndarray, shape (num_loops,)
+        ``losses[i]`` is the loss (sum or mean) before update ``i``.
+    dead : numpy.ndarray of int, shape (num_loops,), or None
+        With ``record_dead``, ``dead[i]`` is the number of dead hidden units
+        before update ``i``; else ``None``.
+    snapshots : dict of int to (numpy.ndarray, numpy.ndarray)
+        For each requested iteration ``i``, copies of ``(w1, w2)`` before
+        update ``i``.
+    """
+
+    w1: np.ndarray
+    w2: np.ndarray
+    losses: np.ndarray
+    dead: np.ndarray | None
+    snapshots: dict
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -57,17 +94,37 @@ class TrainingDivergedError(FloatingPointError):
         )
 
 
-def train(x, y, w1, w2, num_loops=1000, learning_rate=1e-6) -> TrainResult:
-    """Train the two-layer network by plain gradient descent.
+def gradient_descent(
+    x,
+    y,
+    w1,
+    w2,
+    num_loops=NUM_LOOPS,
+    learning_rate=LEARNING_RATE,
+    *,
+    loss="sum",
+    record_dead=False,
+    snapshot_at=(),
+) -> TrainHistory:
+    """Train the two-layer network by plain gradient descent, recording on request.
 
-    Each iteration runs the forward pass, the backward pass and the update of
-    equation ``eq-gd-update``::
+    Each iteration runs the forward pass, the loss, the backward pass and the
+    update of equation ``eq-gd-update``::
 
         w1 <- w1 - learning_rate * dL/dw1
         w2 <- w2 - learning_rate * dL/dw2
 
-    exactly the algorithm of the original post: full batch, constant
-    learning rate, no momentum, sum-of-squared-errors loss.
+    the algorithm of the original post: full batch, constant learning rate,
+    no momentum. The loss is the sum of squared errors (``loss="sum"``, as in
+    the post) or their mean (``loss="mean"``, the sum divided by N * C).
+
+    Every gradient is linear in dL/dyhat, so the loop multiplies that small
+    (N, C) array by ``learning_rate`` (and by 1 / (N * C) for the mean) and
+    the backward pass then returns the two steps themselves: no pass over the
+    (D, H) gradient just to scale it. ``w1`` is updated in place from one
+    reused (D, H) buffer. The results agree with the post's loop, which
+    scales the gradients instead, to about 1e-11 relative over its 1000
+    iterations: the same operations, rounded in another order.
 
     Parameters
     ----------
@@ -83,12 +140,21 @@ def train(x, y, w1, w2, num_loops=1000, learning_rate=1e-6) -> TrainResult:
         Number of updates, a non-negative integer.
     learning_rate : float, default 1e-6
         Step size, a positive finite number.
+    loss : {"sum", "mean"}, default "sum"
+        Which loss to descend.
+    record_dead : bool, default False
+        Count the dead hidden units (:func:`tinynet.kernels.dead_units`)
+        before every update.
+    snapshot_at : iterable of int, default ()
+        Iterations (``0 <= i <= num_loops``) at which to keep copies of the
+        weights; the weights "at" iteration ``i`` are those before update
+        ``i``, so ``num_loops`` gives the final weights.
 
     Returns
     -------
-    TrainResult
-        Named tuple ``(w1, w2, losses)``: the trained weights (new arrays)
-        and the loss before each update.
+    TrainHistory
+        Named tuple ``(w1, w2, losses, dead, snapshots)``: the trained
+        weights (new arrays), the loss before each update and the records.
 
     Raises
     ------
@@ -101,27 +167,168 @@ def train(x, y, w1, w2, num_loops=1000, learning_rate=1e-6) -> TrainResult:
     check_network(x, w1, w2, y)
     num_loops = check_positive_int("num_loops", num_loops, allow_zero=True)
     learning_rate = check_positive_float("learning_rate", learning_rate)
+    if loss not in LOSS_KINDS:
+        raise ValueError(f"loss must be 'sum' or 'mean', got {loss!r}")
+    wanted = set()
+    for i in snapshot_at:
+        i = check_positive_int("snapshot_at[]", i, allow_zero=True)
+        if i > num_loops:
+            raise ValueError(
+                f"snapshot_at holds {i}, but there are only num_loops={num_loops} updates"
+            )
+        wanted.add(i)
+    scale = 1.0 if loss == "sum" else 1.0 / y.size
+    step_scale = learning_rate * scale
+
     w1 = w1.copy()
     w2 = w2.copy()
     losses = np.empty(num_loops)
-    # One (D, H) buffer for dL/dw1, reused by every iteration, and
-    # an update in place: the same operations in the same order as
-    # ``w1 -= learning_rate * dw1``, so the same numbers, but with
-    # no temporary ``learning_rate * dw1`` as large as w1.
-    dw1 = np.empty(w1.shape, dtype=np.result_type(x, y, w1, w2))
+    dead = np.empty(num_loops, dtype=int) if record_dead else None
+    snapshots = {}
+    w1_step = np.empty(w1.shape, dtype=np.result_type(x, y, w1, w2))
     # Overflow on the way to divergence is reported once, by the exception
     # below, instead of as a stream of RuntimeWarnings.
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(num_loops):
-            loss, dw1, dw2 = _loss_and_gradients(x, y, w1, w2, dw1)
-            if not math.isfinite(loss):
+            if i in wanted:
+                snapshots[i] = (w1.copy(), w2.copy())
+            a, h, predictions = kernels.forward(x, w1, w2)
+            value = kernels.sse_loss(predictions, y) * scale
+            if not math.isfinite(value):
                 raise TrainingDivergedError(i, learning_rate, losses[:i].copy())
-            losses[i] = loss
-            dw1 *= learning_rate  # w1 <- w1 - learning_rate * dL/dw1
-            w1 -= dw1
-            dw2 *= learning_rate  # w2 <- w2 - learning_rate * dL/dw2
-            w2 -= dw2
+            losses[i] = value
+            if record_dead:
+                dead[i] = np.count_nonzero(kernels.dead_units(a))
+            dpredictions = kernels.sse_loss_backward(predictions, y)
+            dpredictions *= step_scale  # now learning_rate * dL/dyhat
+            w1_step, w2_step = kernels.backward(x, w2, a, h, dpredictions, out=w1_step)
+            w1 -= w1_step
+            w2 -= w2_step
     # The last update can overflow too; the loss it leads to is never computed.
     if not (np.isfinite(w1).all() and np.isfinite(w2).all()):
         raise TrainingDivergedError(num_loops, learning_rate, losses.copy())
+    if num_loops in wanted:
+        snapshots[num_loops] = (w1.copy(), w2.copy())
+    return TrainHistory(w1, w2, losses, dead, snapshots)
+
+
+def train(x, y, w1, w2, num_loops=NUM_LOOPS, learning_rate=LEARNING_RATE) -> TrainResult:
+    """Train the two-layer network by plain gradient descent on the sum of squares.
+
+    :func:`gradient_descent` with nothing recorded: the original post's
+    algorithm and settings.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, D)
+    y : numpy.ndarray, shape (N, C)
+    w1 : numpy.ndarray, shape (D, H)
+        Initial weights; not modified.
+    w2 : numpy.ndarray, shape (H, C)
+        Initial weights; not modified.
+    num_loops : int, default 1000
+        Number of updates, a non-negative integer.
+    learning_rate : float, default 1e-6
+        Step size, a positive finite number.
+
+    Returns
+    -------
+    TrainResult
+        Named tuple ``(w1, w2, losses)``: the trained weights (new arrays)
+        and the loss before each update.
+
+    Raises
+    ------
+    TypeError, ValueError, TrainingDivergedError
+        As :func:`gradient_descent`.
+    """
+    w1, w2, losses, _, _ = gradient_descent(x, y, w1, w2, num_loops, learning_rate)
     return TrainResult(w1, w2, losses)
+
+
+class SweepPoint(NamedTuple):
+    """One learning rate of :func:`learning_rate_sweep`.
+
+    Attributes
+    ----------
+    learning_rate : float
+    final_loss : float
+        The loss before the last update, or ``nan`` if training diverged.
+    diverged_at : int or None
+        The iteration at which the loss stopped being finite, or ``None``.
+    losses : numpy.ndarray, shape (num_loops,) or shorter
+        The finite losses that were recorded.
+    """
+
+    learning_rate: float
+    final_loss: float
+    diverged_at: int | None
+    losses: np.ndarray
+
+
+def learning_rate_sweep(x, y, w1, w2, learning_rates, num_loops=200):
+    """Train from the same start at each learning rate; record, never crash.
+
+    Runs :func:`train` once per rate. A run that diverges raises
+    :class:`TrainingDivergedError` inside ``train``; the sweep catches it and
+    records the iteration instead.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, D)
+    y : numpy.ndarray, shape (N, C)
+    w1 : numpy.ndarray, shape (D, H)
+        Initial weights, shared by every run; not modified.
+    w2 : numpy.ndarray, shape (H, C)
+        Initial weights, shared by every run; not modified.
+    learning_rates : sequence of float
+        The rates to try, each positive and finite; at least one.
+    num_loops : int, default 200
+        Updates per run.
+
+    Returns
+    -------
+    list of SweepPoint
+        One ``(learning_rate, final_loss, diverged_at, losses)`` per rate, in
+        the order given.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument has the wrong type, shape or value.
+    """
+    check_network(x, w1, w2, y)
+    num_loops = check_positive_int("num_loops", num_loops)
+    if isinstance(learning_rates, (str, bytes)) or not hasattr(
+        learning_rates, "__iter__"
+    ):
+        raise TypeError(
+            f"learning_rates must be a sequence of positive numbers, "
+            f"got {learning_rates!r}"
+        )
+    rates = [
+        check_positive_float("each learning rate", r) for r in learning_rates
+    ]
+    if not rates:
+        raise ValueError("learning_rates must hold at least one rate")
+    points = []
+    for rate in rates:
+        try:
+            result = train(x, y, w1, w2, num_loops, rate)
+        except TrainingDivergedError as error:
+            points.append(SweepPoint(rate, math.nan, error.iteration, error.losses))
+        else:
+            points.append(SweepPoint(rate, float(result.losses[-1]), None, result.losses))
+    return points
+
+
+__all__ = [
+    "LOSS_KINDS",
+    "SweepPoint",
+    "TrainHistory",
+    "TrainResult",
+    "TrainingDivergedError",
+    "gradient_descent",
+    "learning_rate_sweep",
+    "train",
+]

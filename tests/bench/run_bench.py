@@ -6,27 +6,32 @@ Prints, in one run:
   (N, D, H, C) = (128, 1000, 100, 1), learning rate 1e-6, float64;
 - the *floor*: the time of its two big matrix products alone, ``x @ w1``
   (128x1000 @ 1000x100) and ``x.T @ da`` (1000x128 @ 128x100), once per
-  iteration; no implementation of the algorithm can take less time with this
-  BLAS, since every iteration needs both products;
-- the time of the original post's straightforward loop, written out with its
-  missing right-hand sides filled in;
-- the ratios train/floor and original/floor, and the largest relative
-  difference between train and the original loop (they compute the same
-  numbers);
+  iteration; no implementation of the algorithm with dense products can take
+  less time with this BLAS, since every iteration needs both;
+- the time of the original post's straightforward loop (``reference.py``),
+  and of PyTorch's eager autograd on the same problem when torch is installed;
+- the ratios to the floor, and the largest relative difference between train
+  and the original loop over 1000 iterations (they compute the same numbers,
+  rounded in another order);
 - the BLAS NumPy uses and its number of threads (threadpoolctl);
 - unless ``--skip-build``: the time of a clean ``make book`` (after
   ``rm -rf _build``) and of a second ``make book`` with nothing changed.
 
-Every time is the minimum over several repeats, measured with
-``time.perf_counter``; the three training timings are interleaved, so that a
-burst of load from other processes hits all of them alike. The minimum is the
-best estimate of what the code itself costs: noise only ever adds time.
+How it times: every task runs once per round, in the same order, for many
+rounds; each round yields one ratio per task, task time over the floor's time
+in that round, so that a burst of load from other processes, which slows
+neighbouring runs alike, cancels out of the ratio. The median over rounds is
+printed with the 10th and 90th percentiles. A short pause before each run
+lets the BLAS and OpenMP worker threads of the previous task go to sleep
+(an idle thread pool of another library spins for a while and would steal a
+core from the next task). Results are discarded, so no run pays for another's
+memory.
 
 This is a measurement, not a test: it asserts nothing about time.
 
-Usage (from the repository root)::
+Usage (from the repository root; ``make bench`` does this)::
 
-    .venv/bin/python tests/bench/run_bench.py [--skip-build] [--loops N] [--repeats R]
+    PYTHONPATH=tests .venv/bin/python tests/bench/run_bench.py [--skip-build] [--loops N] [--rounds R]
 
 The book builds delete ``_build``: do not run them while someone else is
 building the book in the same checkout.
@@ -46,41 +51,13 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 import tinynet
-from tinynet import init_weights, make_data, train
+from reference import largest_relative_difference, original_loop
+from tinynet import original_problem, train
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def original_problem(seed=0):
-    """x, y, w1, w2 of the original post's problem, drawn as the book draws them."""
-    rng = np.random.default_rng(seed)
-    x, y = make_data(tinynet.BATCH_SIZE, tinynet.INPUT_DIM, tinynet.OUTPUT_DIM, rng)
-    w1, w2 = init_weights(tinynet.INPUT_DIM, tinynet.HIDDEN_DIM, tinynet.OUTPUT_DIM, rng)
-    return x, y, w1, w2
-
-
-def original_loop(x, y, w1, w2, num_loops, learning_rate):
-    """The original post's training loop, its blank right-hand sides filled in."""
-    weights1, weights2 = w1.copy(), w2.copy()
-    input_values, output_values = x, y
-    losses = np.empty(num_loops)
-    for i in range(num_loops):
-        activations = input_values @ weights1
-        relu_activations = np.maximum(activations, 0)
-        predictions = relu_activations @ weights2
-        loss = np.sum((predictions - output_values) ** 2)
-        losses[i] = loss
-        # Gradients
-        dloss_predictions = 2.0 * (predictions - output_values)
-        dloss_weights2 = relu_activations.T @ dloss_predictions
-        dloss_relu_activations = dloss_predictions @ weights2.T
-        dloss_activations = dloss_relu_activations.copy()
-        dloss_activations[activations < 0] = 0
-        dloss_weights1 = input_values.T @ dloss_activations
-        # Gradient descent
-        weights1 -= learning_rate * dloss_weights1
-        weights2 -= learning_rate * dloss_weights2
-    return weights1, weights2, losses
+#: Pause before each timed run, in seconds (see the module docstring).
+PAUSE = 0.05
 
 
 def floor_loop(x, w1, da, num_loops):
@@ -90,15 +67,39 @@ def floor_loop(x, w1, da, num_loops):
         x.T @ da
 
 
-def time_interleaved(tasks, repeats):
-    """Run every task once per round, ``repeats`` rounds; return the minimum time of each."""
-    best = {name: float("inf") for name in tasks}
-    for _ in range(repeats):
+def torch_eager_loop(x, y, w1, w2, num_loops, learning_rate):
+    """The same training with PyTorch's eager autograd, or None without torch."""
+    import torch
+
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    w1t = torch.from_numpy(w1.copy()).requires_grad_()
+    w2t = torch.from_numpy(w2.copy()).requires_grad_()
+    for _ in range(num_loops):
+        loss = ((torch.relu(xt @ w1t) @ w2t - yt) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            w1t -= learning_rate * w1t.grad
+            w2t -= learning_rate * w2t.grad
+        w1t.grad = None
+        w2t.grad = None
+
+
+def time_rounds(tasks, rounds, loops):
+    """Seconds per iteration of each task, one run per round: {name: array of rounds}."""
+    times = {name: np.empty(rounds) for name in tasks}
+    for r in range(rounds):
         for name, task in tasks.items():
+            time.sleep(PAUSE)
             start = time.perf_counter()
             task()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            times[name][r] = (time.perf_counter() - start) / loops
+    return times
+
+
+def summary(values):
+    """Median, 10th and 90th percentile."""
+    p10, median, p90 = np.percentile(values, [10, 50, 90])
+    return median, p10, p90
 
 
 def blas_description():
@@ -140,37 +141,46 @@ def time_make_book():
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-build", action="store_true", help="skip the two `make book` timings")
-    parser.add_argument(
-        "--loops", type=int, default=tinynet.NUM_LOOPS,
-        help=f"iterations per timing (default {tinynet.NUM_LOOPS}, as in the original post)",
-    )
-    parser.add_argument("--repeats", type=int, default=5, help="repeats; the minimum counts (default 5)")
+    parser.add_argument("--loops", type=int, default=100,
+                        help="iterations per timed run (default 100)")
+    parser.add_argument("--rounds", type=int, default=25,
+                        help="rounds of runs; medians over rounds (default 25)")
     args = parser.parse_args(argv)
-    if args.loops < 1 or args.repeats < 1:
-        parser.error("--loops and --repeats must be positive")
+    if args.loops < 1 or args.rounds < 1:
+        parser.error("--loops and --rounds must be positive")
 
-    x, y, w1, w2 = original_problem(seed=0)
+    x, y, w1, w2 = original_problem(0)
     lr = tinynet.LEARNING_RATE
     # A realistic da for the floor: the masked upstream gradient of the first iteration.
-    a = x @ w1
-    da = np.where(a > 0, 2.0 * (np.maximum(a, 0) @ w2 - y) @ w2.T, 0.0)
+    a, h, predictions = tinynet.forward(x, w1, w2)
+    da = tinynet.relu_backward(tinynet.grad_h(tinynet.sse_loss_backward(predictions, y), w2), a)
 
     # Same numbers: train against the original loop over the full 1000 iterations.
     ours = train(x, y, w1, w2, num_loops=tinynet.NUM_LOOPS, learning_rate=lr)
     theirs = original_loop(x, y, w1, w2, tinynet.NUM_LOOPS, lr)
-    max_rel = max(
-        float(np.max(np.abs(p - q) / np.abs(q))) for p, q in zip(ours, theirs)
-    )
+    max_rel = largest_relative_difference(ours, theirs)
 
     tasks = {
         "floor": lambda: floor_loop(x, w1, da, args.loops),
         "train": lambda: train(x, y, w1, w2, num_loops=args.loops, learning_rate=lr),
         "original": lambda: original_loop(x, y, w1, w2, args.loops, lr),
     }
+    labels = {
+        "floor": "floor: x @ w1 and x.T @ da only",
+        "train": "tinynet.train",
+        "original": "original post's loop",
+    }
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    else:
+        tasks["torch"] = lambda: torch_eager_loop(x, y, w1, w2, args.loops, lr)
+        labels["torch"] = f"PyTorch {torch.__version__} eager autograd"
     for task in tasks.values():  # warm up: BLAS threads, caches, page faults
         task()
-    best = time_interleaved(tasks, args.repeats)
-    per_iter = {name: seconds / args.loops for name, seconds in best.items()}
+    times = time_rounds(tasks, args.rounds, args.loops)
+    ratios = {name: times[name] / times["floor"] for name in tasks}
 
     print("Training benchmark: the original post's problem, (N, D, H, C) = "
           f"({tinynet.BATCH_SIZE}, {tinynet.INPUT_DIM}, {tinynet.HIDDEN_DIM}, "
@@ -178,23 +188,26 @@ def main(argv=None) -> int:
     print(f"NumPy {np.__version__}, Python {sys.version.split()[0]}; BLAS:")
     for line in blas_description():
         print(f"  {line}")
-    print(f"Each time: minimum of {args.repeats} interleaved runs of {args.loops} iterations.")
+    if torch is not None:
+        print(f"  PyTorch: {torch.get_num_threads()} intra-op thread(s)")
+    print(f"{args.rounds} rounds of one run of {args.loops} iterations per task; "
+          "median [10th-90th percentile] over rounds.")
     print()
-    rows = [
-        ("floor: x @ w1 and x.T @ da only", "floor"),
-        ("tinynet.train", "train"),
-        ("original post's loop", "original"),
-    ]
-    width = max(len(label) for label, _ in rows)
-    print(f"  {'what':<{width}}  {'ms/iteration':>12}  {'total s':>8}  {'x floor':>7}")
-    for label, key in rows:
-        print(
-            f"  {label:<{width}}  {per_iter[key] * 1e3:12.4f}  {best[key]:8.3f}  "
-            f"{per_iter[key] / per_iter['floor']:7.3f}"
-        )
+    width = max(len(label) for label in labels.values())
+    print(f"  {'what':<{width}}  {'ms/iteration':>22}  {'x floor (same round)':>22}")
+    for name, label in labels.items():
+        t, r = summary(times[name]), summary(ratios[name])
+        print(f"  {label:<{width}}  {t[0] * 1e3:7.3f} [{t[1] * 1e3:.3f}-{t[2] * 1e3:.3f}]"
+              f"  {r[0]:7.3f} [{r[1]:.3f}-{r[2]:.3f}]")
     print()
-    print(f"  ratio train/floor:    {per_iter['train'] / per_iter['floor']:.3f}")
-    print(f"  ratio original/floor: {per_iter['original'] / per_iter['floor']:.3f}")
+    print(f"  ratio train/floor:    {summary(ratios['train'])[0]:.3f} (median over rounds)")
+    print(f"  ratio original/floor: {summary(ratios['original'])[0]:.3f}")
+    if torch is not None:
+        speedup = summary(times["torch"] / times["train"])
+        print(f"  PyTorch eager / train: {speedup[0]:.3f} [{speedup[1]:.3f}-{speedup[2]:.3f}] "
+              "(above 1: train is faster)")
+    else:
+        print("  PyTorch eager / train: not measured (torch is not installed)")
     print(f"  largest relative difference, train vs original loop "
           f"({tinynet.NUM_LOOPS} iterations, losses and weights): {max_rel:.2e}")
 

@@ -3,7 +3,9 @@
 A fresh virtual environment is built from requirements.txt alone (which
 installs tinynet with `-e .`), and `pytest --nbmake book/` runs every
 notebook in it, each from its own folder. This is the book's notebook test:
-the main test run does not execute the notebooks a second time.
+the main test run does not execute the notebooks a second time. The
+environment is made by the same uv as `make venv` (.uv/bin/uv), or by venv
+and pip where uv is not installed; both install exactly the pins.
 """
 
 from __future__ import annotations
@@ -16,15 +18,24 @@ import venv
 from booksite import ROOT
 
 
+UV = ROOT / ".uv" / "bin" / "uv"
+
+
 def test_every_notebook_runs_in_a_fresh_environment_from_requirements(tmp_path):
     env_dir = tmp_path / "binder-env"
-    venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     clean_env = {k: v for k, v in os.environ.items()
                  if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    if UV.exists():
+        subprocess.run([str(UV), "venv", "--quiet", "--python", sys.executable, str(env_dir)],
+                       check=True, env=clean_env)
+        command = [str(UV), "pip", "install", "--quiet", "--python", str(python),
+                   "-r", "requirements.txt"]
+    else:
+        venv.create(env_dir, with_pip=True)
+        command = [str(python), "-m", "pip", "install", "--quiet", "-r", "requirements.txt"]
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "-r", "requirements.txt"],
-        cwd=ROOT, capture_output=True, text=True, env=clean_env, timeout=1200,
+        command, cwd=ROOT, capture_output=True, text=True, env=clean_env, timeout=1200,
     )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
 

@@ -21,20 +21,19 @@ import numpy as np
 import pytest
 
 import tinynet
-from bookcheck import assert_equation_label, fd_gradient
+from bookcheck import assert_equation_label
+from reference import fd_gradient, kink_free_problem, relu, sse
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "04-backward.ipynb"
 
 #: (N, D, H, C): batch, inputs, hidden units, outputs; C > 1 in most.
 SHAPES = [(1, 1, 1, 1), (4, 3, 5, 1), (5, 4, 3, 2), (6, 5, 4, 3)]
 
-#: Step of the centered differences. The loss is a polynomial of degree 2 in
-#: every argument checked here (piecewise, for a and w1), so the centered
-#: difference is exact up to round-off as long as no step crosses a ReLU kink.
-EPS = 1e-6
-
 #: Every pre-activation of a drawn problem is at least this far from 0, far
-#: more than any step of size EPS can move it.
+#: more than any step of the centred differences (reference.FD_EPS) can move
+#: it. The loss is a polynomial of degree 2 in every argument checked here
+#: (piecewise, for a and w1), so the centred difference is then exact up to
+#: round-off.
 KINK_MARGIN = 1e-2
 
 RTOL = 1e-6
@@ -47,34 +46,12 @@ def _assert_label(label: str) -> None:
     assert_equation_label(NOTEBOOK, label)
 
 
-def _fd_gradient(f, w: np.ndarray, eps: float = EPS) -> np.ndarray:
-    return fd_gradient(f, w, eps)
-
-
-def _loss(predictions: np.ndarray, y: np.ndarray) -> float:
-    assert predictions.shape == y.shape  # no silent broadcasting
-    return float(np.sum((predictions - y) ** 2))
-
-
-def _relu(a: np.ndarray) -> np.ndarray:
-    return np.where(a > 0, a, 0.0)
-
-
 def _problem(n: int, d: int, h: int, c: int):
-    """A seeded float64 problem with a mixed ReLU mask and no pre-activation
-    near the kink. Returns x, y, w1, w2, a, hidden, predictions."""
-    for seed in range(1000):
-        rng = np.random.default_rng([n, d, h, c, seed])
-        x = rng.standard_normal((n, d))
-        y = rng.standard_normal((n, c))
-        w1 = rng.standard_normal((d, h))
-        w2 = rng.standard_normal((h, c))
-        a = x @ w1
-        mixed = n * h == 1 or (np.any(a > 0) and np.any(a < 0))
-        if mixed and np.abs(a).min() > KINK_MARGIN:
-            hidden = _relu(a)
-            return x, y, w1, w2, a, hidden, hidden @ w2
-    raise AssertionError(f"no suitable problem for shape {(n, d, h, c)}")
+    """A seeded kink-free problem. Returns x, y, w1, w2, a, hidden, predictions."""
+    x, y, w1, w2 = kink_free_problem(n, d, h, c, margin=KINK_MARGIN)
+    a = x @ w1
+    hidden = relu(a)
+    return x, y, w1, w2, a, hidden, hidden @ w2
 
 
 def _upstream(n, d, h, c):
@@ -100,7 +77,7 @@ def test_eq_grad_yhat(shape):
     _assert_label("eq-grad-yhat")
     _, y, _, _, _, _, predictions = _problem(*shape)
     analytic = tinynet.sse_loss_backward(predictions, y)
-    numerical = _fd_gradient(lambda p: _loss(p, y), predictions)
+    numerical = fd_gradient(lambda p: sse(p, y), predictions)
     _close(analytic, numerical)
 
 
@@ -113,7 +90,7 @@ def test_eq_grad_yhat_entry(shape):
     for m in range(n):
         for k in range(c):
             entry[m, k] = 2.0 * (predictions[m, k] - y[m, k])
-    _close(entry, _fd_gradient(lambda p: _loss(p, y), predictions))
+    _close(entry, fd_gradient(lambda p: sse(p, y), predictions))
 
 
 # --- dL/dW2 ----------------------------------------------------------------------
@@ -126,7 +103,7 @@ def test_eq_grad_w2(shape):
     dpred = tinynet.sse_loss_backward(predictions, y)
     analytic = tinynet.grad_w2(hidden, dpred)
     assert analytic.shape == w2.shape
-    numerical = _fd_gradient(lambda w: _loss(_relu(x @ w1) @ w, y), w2)
+    numerical = fd_gradient(lambda w: sse(relu(x @ w1) @ w, y), w2)
     _close(analytic, numerical)
 
 
@@ -139,7 +116,7 @@ def test_eq_grad_w2_entry(shape):
     for j in range(h):
         for d in range(c):
             entry[j, d] = sum(hidden[b, j] * dpred[b, d] for b in range(n))
-    _close(entry, _fd_gradient(lambda w: _loss(_relu(x @ w1) @ w, y), w2))
+    _close(entry, fd_gradient(lambda w: sse(relu(x @ w1) @ w, y), w2))
 
 
 # --- dL/dH~ ----------------------------------------------------------------------
@@ -152,7 +129,7 @@ def test_eq_grad_h(shape):
     dpred = tinynet.sse_loss_backward(predictions, y)
     analytic = tinynet.grad_h(dpred, w2)
     assert analytic.shape == hidden.shape
-    _close(analytic, _fd_gradient(lambda hh: _loss(hh @ w2, y), hidden))
+    _close(analytic, fd_gradient(lambda hh: sse(hh @ w2, y), hidden))
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -164,7 +141,7 @@ def test_eq_grad_h_entry(shape):
     for m in range(n):
         for j in range(h):
             entry[m, j] = sum(dpred[m, k] * w2[j, k] for k in range(c))
-    _close(entry, _fd_gradient(lambda hh: _loss(hh @ w2, y), hidden))
+    _close(entry, fd_gradient(lambda hh: sse(hh @ w2, y), hidden))
 
 
 # --- dL/dA -----------------------------------------------------------------------
@@ -178,7 +155,7 @@ def test_eq_grad_a(shape):
     analytic = tinynet.relu_backward(dhidden, a)
     assert analytic.shape == a.shape
     np.testing.assert_array_equal(dhidden, dhidden_before)  # input not masked
-    _close(analytic, _fd_gradient(lambda aa: _loss(_relu(aa) @ w2, y), a))
+    _close(analytic, fd_gradient(lambda aa: sse(relu(aa) @ w2, y), a))
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -191,7 +168,7 @@ def test_eq_grad_a_entry(shape):
         for j in range(h):
             relu_prime = 1.0 if a[m, j] > 0 else 0.0
             entry[m, j] = dhidden[m, j] * relu_prime
-    _close(entry, _fd_gradient(lambda aa: _loss(_relu(aa) @ w2, y), a))
+    _close(entry, fd_gradient(lambda aa: sse(relu(aa) @ w2, y), a))
 
 
 # --- dL/dW1 ----------------------------------------------------------------------
@@ -203,7 +180,7 @@ def test_eq_grad_w1(shape):
     x, y, w1, w2, *_, da = _upstream(*shape)
     analytic = tinynet.grad_w1(x, da)
     assert analytic.shape == w1.shape
-    _close(analytic, _fd_gradient(lambda w: _loss(_relu(x @ w) @ w2, y), w1))
+    _close(analytic, fd_gradient(lambda w: sse(relu(x @ w) @ w2, y), w1))
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -215,7 +192,7 @@ def test_eq_grad_w1_entry(shape):
     for i in range(d):
         for j in range(h):
             entry[i, j] = sum(x[b, i] * da[b, j] for b in range(n))
-    _close(entry, _fd_gradient(lambda w: _loss(_relu(x @ w) @ w2, y), w1))
+    _close(entry, fd_gradient(lambda w: sse(relu(x @ w) @ w2, y), w1))
 
 
 def test_loss_and_gradients_chains_the_equations():
@@ -224,6 +201,6 @@ def test_loss_and_gradients_chains_the_equations():
     loss, dw1, dw2 = tinynet.loss_and_gradients(x, y, w1, w2)
     dpred = tinynet.sse_loss_backward(predictions, y)
     da = tinynet.relu_backward(tinynet.grad_h(dpred, w2), a)
-    assert loss == pytest.approx(_loss(predictions, y), rel=1e-12)
+    assert loss == pytest.approx(sse(predictions, y), rel=1e-12)
     np.testing.assert_allclose(dw2, tinynet.grad_w2(hidden, dpred), rtol=1e-12)
     np.testing.assert_allclose(dw1, tinynet.grad_w1(x, da), rtol=1e-12)

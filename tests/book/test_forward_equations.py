@@ -25,6 +25,7 @@ import pytest
 
 import tinynet
 from bookcheck import assert_equation_label
+from reference import draw
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "03-forward.ipynb"
 
@@ -45,10 +46,7 @@ def _assert_label(label: str) -> None:
 
 def _problem(n: int, d: int, h: int, c: int, seed: int = 0):
     """A seeded problem drawn as in the book: x, y, then w1, w2."""
-    rng = np.random.default_rng([n, d, h, c, seed])
-    x, y = tinynet.make_data(n, d, c, rng)
-    w1, w2 = tinynet.init_weights(d, h, c, rng)
-    return x, y, w1, w2
+    return draw(n, d, h, c, np.random.default_rng([n, d, h, c, seed]))
 
 
 def _within(average: float, standard_error: float, expected: float) -> None:

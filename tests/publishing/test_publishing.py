@@ -3,9 +3,9 @@ deploy workflows, licences, sitemap and OpenGraph."""
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
-import sys
 import tomllib
 from urllib.parse import urlsplit
 
@@ -15,9 +15,7 @@ from bs4 import BeautifulSoup
 from sphinx.util.inventory import InventoryFile
 
 from booksite import ROOT, numbered_chapters, site_pages, toc_files
-
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from release_labels import equation_anchors  # noqa: E402
+from release_labels import equation_anchors
 
 TOOLS = ROOT / ".venv-tools" / "bin"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -31,6 +29,12 @@ def version() -> str:
 
 def soup(path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@functools.cache
+def element_ids(path) -> frozenset[str]:
+    """Every id attribute of the page, parsed once per page."""
+    return frozenset(tag["id"] for tag in soup(path).find_all(id=True))
 
 
 # --- one version string -------------------------------------------------------
@@ -122,7 +126,7 @@ def test_released_labels_still_resolve(html_dir):
             continue
         path, _, anchor = uri.partition("#")
         page = html_dir / path
-        if not page.is_file() or (anchor and not soup(page).find(id=anchor)):
+        if not page.is_file() or (anchor and anchor not in element_ids(page)):
             missing.append(f"{label}: {uri} does not resolve")
     assert not missing, "released labels no longer resolve:\n" + "\n".join(missing)
 

@@ -2,16 +2,19 @@
 
 Every gradient is compared with centered finite differences of the full
 loss, computed both by tinynet.numerical_gradient and by the test suite's own
-helper (fixture ``independent_fd``), on several shapes including C > 1.
+``reference.fd_gradient``, on several shapes including C > 1. Also the He
+initialisation and the mean loss.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import pytest
 
+import reference
 import tinynet
 from tinynet import (
     ForwardResult,
@@ -21,8 +24,10 @@ from tinynet import (
     grad_w1,
     grad_w2,
     init_weights,
+    init_weights_he,
     loss_and_gradients,
     make_data,
+    mean_loss_and_gradients,
     relu,
     relu_backward,
     sse_loss,
@@ -63,8 +68,8 @@ def test_loss_and_gradients_loss_value(problem):
 # ------------------------------------------------------- gradient checks
 
 
-def _full_loss(x, y, w1, w2):
-    return sse_loss(forward(x, w1, w2).predictions, y)
+#: The loss as the reference writes it, independently of tinynet.
+_full_loss = reference.network_loss
 
 
 def test_loss_and_gradients_dw1_matches_fd(problem, fd_checks):
@@ -138,7 +143,7 @@ def test_step_functions_compose_to_loss_and_gradients(problem):
     assert dh.shape == da.shape == (x.shape[0], w1.shape[1])
 
 
-def test_gradient_check_detects_wrong_gradients(small_problem, independent_fd):
+def test_gradient_check_detects_wrong_gradients(small_problem):
     """The finite-difference comparison fails for plausible wrong gradients.
 
     Without this the checks above could be vacuous: a missing factor 2, a
@@ -146,7 +151,7 @@ def test_gradient_check_detects_wrong_gradients(small_problem, independent_fd):
     caught by the 1e-6 threshold.
     """
     x, y, w1, w2 = small_problem
-    numeric = independent_fd(lambda w: _full_loss(x, y, w, w2), w1)
+    numeric = reference.fd_gradient(lambda w: _full_loss(x, y, w, w2), w1)
     a, h, predictions = forward(x, w1, w2)
     dh = grad_h(2.0 * (predictions - y), w2)
     wrong = {
@@ -453,3 +458,75 @@ def test_non_positive_or_non_integer_dims_rejected(func, names):
             dims[position] = bad
             with pytest.raises(error, match=rf"^{name} must be"):
                 func(*dims, np.random.default_rng(0))
+
+
+# ---------------------------------------------------------- He initialisation
+
+
+def test_he_init_statistics():
+    """Entries are N(0, 2/fan_in): mean near 0, variance near 2/D and 2/H."""
+    d, h, c = 2000, 400, 3
+    w1, w2 = init_weights_he(d, h, c, np.random.default_rng(0))
+    assert w1.shape == (d, h) and w2.shape == (h, c)
+    assert w1.dtype == np.float64 and w2.dtype == np.float64
+    # 800,000 and 1,200 draws: the sample variance is within a few percent.
+    assert abs(w1.var() / (2 / d) - 1) < 0.01
+    assert abs(w2.var() / (2 / h) - 1) < 0.1
+    assert abs(w1.mean()) < 5 * math.sqrt(2 / d) / math.sqrt(w1.size)
+    # A ReLU layer with He weights keeps the mean square of the signal: E[relu(a)^2] = E[x^2].
+    x = np.random.default_rng(1).standard_normal((500, d))
+    hidden = np.maximum(x @ w1, 0)
+    assert abs(np.mean(hidden**2) - 1) < 0.05
+
+
+def test_he_init_is_scaled_standard_init():
+    """Same generator state: He weights are the unscaled draws times sqrt(2/fan_in)."""
+    w1, w2 = init_weights(30, 7, 2, np.random.default_rng(5))
+    h1, h2 = init_weights_he(30, 7, 2, np.random.default_rng(5))
+    np.testing.assert_allclose(h1, w1 * math.sqrt(2 / 30), rtol=1e-15)
+    np.testing.assert_allclose(h2, w2 * math.sqrt(2 / 7), rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "pattern"),
+    [
+        ((0, 5, 1, np.random.default_rng(0)), ValueError, r"^input_dim must be a positive integer, got 0"),
+        ((3, -1, 1, np.random.default_rng(0)), ValueError, r"^hidden_dim must be a positive integer, got -1"),
+        ((3, 5, 1.0, np.random.default_rng(0)), TypeError, r"^output_dim must be an integer, got 1.0"),
+        ((3, 5, 1, 0), TypeError, r"^rng must be a numpy.random.Generator.*got int"),
+        ((3, 5, 1, np.random.RandomState(0)), TypeError, r"^rng must be a numpy.random.Generator.*got RandomState"),
+    ],
+)
+def test_he_init_bad_inputs(args, error, pattern):
+    with pytest.raises(error, match=pattern):
+        init_weights_he(*args)
+
+
+# ---------------------------------------------------------- mean loss
+
+
+def test_mean_loss_is_sum_loss_over_n_c(problem):
+    """Loss and both gradients of the mean loss are those of the sum loss divided by N*C."""
+    x, y, w1, w2 = problem
+    loss, dw1, dw2 = loss_and_gradients(x, y, w1, w2)
+    mean, mdw1, mdw2 = mean_loss_and_gradients(x, y, w1, w2)
+    count = y.size
+    assert mean == pytest.approx(loss / count, rel=1e-15)
+    np.testing.assert_allclose(mdw1, dw1 / count, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(mdw2, dw2 / count, rtol=1e-15, atol=0)
+    assert mdw1.shape == w1.shape and mdw2.shape == w2.shape
+
+
+def test_mean_loss_gradient_matches_finite_differences(small_problem, fd_checks):
+    x, y, w1, w2 = small_problem
+    _, dw1, dw2 = mean_loss_and_gradients(x, y, w1, w2)
+    fd_checks(dw1, lambda w: mean_loss_and_gradients(x, y, w, w2)[0], w1)
+    fd_checks(dw2, lambda w: mean_loss_and_gradients(x, y, w1, w)[0], w2)
+
+
+def test_mean_loss_bad_inputs(tiny):
+    x, y, w1, w2 = tiny
+    with pytest.raises(ValueError, match=r"^y has shape \(10,\) but the predictions .* have shape \(10, 2\)"):
+        mean_loss_and_gradients(x, y[:, 0], w1, w2)
+    with pytest.raises(TypeError, match="^x must be a 2-D numpy array of floats, got list"):
+        mean_loss_and_gradients(x.tolist(), y, w1, w2)

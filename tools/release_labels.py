@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sphinx.util.inventory import InventoryFile
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SPHINX_OWN = {"genindex", "modindex", "py-modindex", "search"}
 
 

@@ -1,0 +1,192 @@
+"""Tests of tinynet.diagnostics: dead units, the least-squares floor, curvature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import reference
+from tinynet import init_weights, loss_and_gradients, make_data
+from tinynet.diagnostics import (
+    LeastSquaresFloor,
+    dead_units,
+    least_squares_floor,
+    top_hessian_eigenvalue,
+    w2_block_curvature,
+)
+
+#: The weights each ``block`` of top_hessian_eigenvalue moves, as index ranges
+#: into the flattened (w1, w2).
+def _block_indices(w1, w2, block):
+    n1, n2 = w1.size, w2.size
+    return {"all": np.arange(n1 + n2), "w1": np.arange(n1), "w2": np.arange(n1, n1 + n2)}[block]
+
+
+def _fd_hessian(x, y, w1, w2, block, step=1e-4):
+    """The Hessian of the loss, from second differences of the reference's loss.
+
+    The loss is piecewise quadratic, so the mixed second difference is exact
+    up to round-off while no step crosses a ReLU kink; independent of tinynet.
+    """
+    theta = np.concatenate([w1.ravel(), w2.ravel()])
+    n1 = w1.size
+
+    def loss(t):
+        return reference.network_loss(x, y, t[:n1].reshape(w1.shape), t[n1:].reshape(w2.shape))
+
+    index = _block_indices(w1, w2, block)
+    hess = np.empty((index.size, index.size))
+    for p, i in enumerate(index):
+        for q, j in enumerate(index[: p + 1]):
+            values = []
+            for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                t = theta.copy()
+                t[i] += si * step
+                t[j] += sj * step
+                values.append(loss(t))
+            hess[p, q] = hess[q, p] = (values[0] - values[1] - values[2] + values[3]) / (4 * step**2)
+    return hess
+
+
+def _largest_magnitude(eigenvalues):
+    return eigenvalues[np.argmax(np.abs(eigenvalues))]
+
+
+# ---------------------------------------------------------- dead units
+
+
+def test_dead_units_by_definition(tiny):
+    x, _, w1, _ = tiny
+    w1 = w1.copy()
+    # Unit 0 dead (a = 0 on every sample counts as dead: relu'(0) = 0)...
+    w1[:, 0] = 0.0
+    # ...and unit 1 alive on every sample (positive inputs, positive weights).
+    x_pos = np.abs(x)
+    w1_pos = w1.copy()
+    w1_pos[:, 1] = 1.0
+    mask = dead_units(x_pos, w1_pos)
+    assert mask.dtype == bool and mask.shape == (w1.shape[1],)
+    assert mask[0] and not mask[1]
+    np.testing.assert_array_equal(mask, np.all(x_pos @ w1_pos <= 0, axis=0))
+
+
+def test_dead_units_get_zero_gradient(tiny):
+    """A dead unit's column of dL/dw1 and row of dL/dw2 are exactly zero."""
+    x, y, w1, w2 = tiny
+    w1 = w1.copy()
+    x = np.abs(x)
+    w1[:, 2] = -1.0  # negative weights on positive inputs: dead on every sample
+    assert dead_units(x, w1)[2]
+    _, dw1, dw2 = loss_and_gradients(x, y, w1, w2)
+    assert np.all(dw1[:, 2] == 0) and np.all(dw2[2] == 0)
+
+
+def test_dead_units_does_not_modify_and_bad_inputs(tiny):
+    x, _, w1, _ = tiny
+    saved = x.copy(), w1.copy()
+    dead_units(x, w1)
+    np.testing.assert_array_equal(x, saved[0])
+    np.testing.assert_array_equal(w1, saved[1])
+    with pytest.raises(ValueError, match=r"^inner dimensions do not chain: x has shape \(10, 6\) and w1 has shape \(5, 6\)"):
+        dead_units(x, w1.T)
+    with pytest.raises(TypeError, match="^w1 must hold floating-point numbers, got dtype int"):
+        dead_units(x, w1.astype(int))
+
+
+# ---------------------------------------------------------- least-squares floor
+
+
+def test_least_squares_floor_matches_lstsq_and_bounds(tiny):
+    x, y, w1, w2 = tiny
+    floor = least_squares_floor(x, y, w1)
+    assert isinstance(floor, LeastSquaresFloor)
+    h = reference.relu(x @ w1)
+    ref, *_ = np.linalg.lstsq(h, y, rcond=None)
+    np.testing.assert_allclose(floor.w2, ref, rtol=1e-12, atol=1e-14)
+    assert floor.loss == pytest.approx(np.sum((h @ ref - y) ** 2), rel=1e-12)
+    assert floor.rank <= int(np.sum(~dead_units(x, w1)))
+    # No w2 does better than the floor.
+    assert floor.loss <= loss_and_gradients(x, y, w1, w2)[0]
+    # The gradient with respect to w2 vanishes at the floor.
+    assert np.allclose(loss_and_gradients(x, y, w1, floor.w2)[2], 0, atol=1e-10)
+
+
+def test_least_squares_floor_zero_when_units_outnumber_samples():
+    rng = np.random.default_rng(3)
+    x, y = make_data(5, 8, 1, rng)
+    w1, _ = init_weights(8, 40, 1, rng)
+    floor = least_squares_floor(x, y, w1)
+    assert floor.rank == 5
+    assert floor.loss < 1e-20
+
+
+def test_least_squares_floor_bad_inputs(tiny):
+    x, y, w1, _ = tiny
+    with pytest.raises(ValueError, match=r"^x has shape \(10, 6\) and y has shape \(9, 2\): both need one row per sample"):
+        least_squares_floor(x, y[:-1], w1)
+    with pytest.raises(ValueError, match=r"^y must be 2-D .*got shape \(20,\)"):
+        least_squares_floor(x, y.ravel(), w1)
+
+
+# ---------------------------------------------------------- curvature
+
+
+def test_w2_block_curvature_is_top_eigenvalue_of_fd_hessian(tiny):
+    x, y, w1, w2 = tiny
+    exact = np.linalg.eigvalsh(_fd_hessian(x, y, w1, w2, "w2"))[-1]
+    assert w2_block_curvature(x, w1) == pytest.approx(exact, rel=1e-7)
+    h = reference.relu(x @ w1)
+    assert w2_block_curvature(x, w1) == pytest.approx(
+        np.linalg.eigvalsh(2 * h.T @ h)[-1], rel=1e-12
+    )
+
+
+def test_w2_block_curvature_all_dead_is_zero():
+    x = np.abs(np.random.default_rng(0).standard_normal((4, 3)))
+    assert w2_block_curvature(x, -np.ones((3, 2))) == 0.0
+
+
+@pytest.mark.parametrize("block", ["all", "w1", "w2"])
+def test_top_hessian_eigenvalue_against_formed_hessian(small_problem, block):
+    """Power iteration on FD Hessian-vector products finds the exact top eigenvalue."""
+    x, y, w1, w2 = small_problem
+    exact = _largest_magnitude(np.linalg.eigvalsh(_fd_hessian(x, y, w1, w2, block)))
+    estimate = top_hessian_eigenvalue(x, y, w1, w2, 3000, np.random.default_rng(0), block=block)
+    assert estimate == pytest.approx(exact, rel=1e-5)
+
+
+def test_top_hessian_eigenvalue_w2_block_equals_exact(tiny):
+    x, y, w1, w2 = tiny
+    estimate = top_hessian_eigenvalue(x, y, w1, w2, 500, np.random.default_rng(1), block="w2")
+    assert estimate == pytest.approx(w2_block_curvature(x, w1), rel=1e-6)
+
+
+def test_top_hessian_eigenvalue_deterministic_and_pure(tiny):
+    x, y, w1, w2 = tiny
+    saved = [a.copy() for a in tiny]
+    first = top_hessian_eigenvalue(x, y, w1, w2, 20, np.random.default_rng(7))
+    second = top_hessian_eigenvalue(x, y, w1, w2, 20, np.random.default_rng(7))
+    assert first == second
+    for a, b in zip(tiny, saved):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"iters": 0}, ValueError, r"^iters must be a positive integer, got 0"),
+        ({"iters": 2.0}, TypeError, r"^iters must be an integer, got 2.0"),
+        ({"rng": None}, TypeError, r"^rng must be a numpy.random.Generator.*got NoneType"),
+        ({"rng": 0}, TypeError, r"^rng must be a numpy.random.Generator.*got int"),
+        ({"block": "w3"}, ValueError, r"^block must be 'all', 'w1' or 'w2', got 'w3'"),
+        ({"eps": 0.0}, ValueError, r"^eps must be a positive finite number, got 0.0"),
+        ({"y": "1-D"}, ValueError, r"^y has shape \(10,\) but the predictions .* \(10, 2\)"),
+    ],
+)
+def test_top_hessian_eigenvalue_bad_inputs(tiny, kwargs, error, pattern):
+    x, y, w1, w2 = tiny
+    if kwargs.get("y") == "1-D":
+        kwargs = {"y": y[:, 0]}
+    args = {"x": x, "y": y, "w1": w1, "w2": w2, "iters": 5, "rng": np.random.default_rng(0)} | kwargs
+    with pytest.raises(error, match=pattern):
+        top_hessian_eigenvalue(**args)
