@@ -79,7 +79,7 @@ $(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
 	touch $@
 
 test: book $(TOOLS)/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(PKG)
 	PYTHONPATH=tests $(PY) tests/bench/run_bench.py

@@ -111,6 +111,18 @@ def check_positive_float(name: str, value) -> float:
     return value
 
 
+def check_sizes(rng, **sizes) -> tuple[int, ...]:
+    """Check the array sizes and the generator of a random draw.
+
+    Returns the sizes as ``int``, in the order given, after checking that
+    each is a positive integer (the error names it) and that ``rng`` is a
+    ``numpy.random.Generator``.
+    """
+    checked = tuple(check_positive_int(name, value) for name, value in sizes.items())
+    check_generator("rng", rng)
+    return checked
+
+
 def check_generator(name: str, value) -> np.random.Generator:
     """Return ``value`` if it is a ``numpy.random.Generator``."""
     if not isinstance(value, np.random.Generator):

@@ -23,14 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import kernels
-from ._checks import (
-    check_chain,
-    check_generator,
-    check_matrix,
-    check_positive_float,
-    check_positive_int,
-    check_rows,
-)
+from ._checks import check_generator, check_positive_float, check_positive_int
 from .network import check_network
 
 
@@ -68,14 +61,8 @@ def dead_units(x, w1):
     >>> dead_units(x, w1)
     array([False,  True])
     """
-    _check_x_w1(x, w1)
+    check_network(x, w1)
     return kernels.dead_units(x @ w1)
-
-
-def _check_x_w1(x, w1):
-    check_matrix("x", x)
-    check_matrix("w1", w1)
-    check_chain("x", x, "w1", w1)
 
 
 class LeastSquaresFloor(NamedTuple):
@@ -121,9 +108,7 @@ def least_squares_floor(x, y, w1):
         If an argument is not a finite 2-D float array or the shapes do not
         fit together.
     """
-    _check_x_w1(x, w1)
-    check_matrix("y", y)
-    check_rows("x", x, "y", y)
+    check_network(x, w1, y=y)
     h = kernels.relu(x @ w1)
     w2, _, rank, _ = np.linalg.lstsq(h, y, rcond=None)
     loss = kernels.sse_loss(h @ w2, y)
@@ -155,7 +140,7 @@ def w2_block_curvature(x, w1):
     TypeError, ValueError
         As :func:`dead_units`.
     """
-    _check_x_w1(x, w1)
+    check_network(x, w1)
     h = kernels.relu(x @ w1)
     return float(np.linalg.eigvalsh(2.0 * (h.T @ h))[-1])
 

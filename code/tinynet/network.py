@@ -27,13 +27,7 @@ import math
 import numpy as np
 
 from . import kernels
-from ._checks import (
-    check_chain,
-    check_generator,
-    check_matrix,
-    check_positive_int,
-    check_rows,
-)
+from ._checks import check_chain, check_matrix, check_rows, check_sizes
 from .kernels import ForwardResult
 
 
@@ -65,10 +59,9 @@ def init_weights(input_dim, hidden_dim, output_dim, rng):
     >>> w1.shape, w2.shape
     ((1000, 100), (100, 1))
     """
-    input_dim = check_positive_int("input_dim", input_dim)
-    hidden_dim = check_positive_int("hidden_dim", hidden_dim)
-    output_dim = check_positive_int("output_dim", output_dim)
-    check_generator("rng", rng)
+    input_dim, hidden_dim, output_dim = check_sizes(
+        rng, input_dim=input_dim, hidden_dim=hidden_dim, output_dim=output_dim
+    )
     w1 = rng.standard_normal((input_dim, hidden_dim))
     w2 = rng.standard_normal((hidden_dim, output_dim))
     return w1, w2
@@ -147,20 +140,20 @@ def make_data(batch_size, input_dim, output_dim, rng):
     >>> x.shape, y.shape
     ((128, 1000), (128, 1))
     """
-    batch_size = check_positive_int("batch_size", batch_size)
-    input_dim = check_positive_int("input_dim", input_dim)
-    output_dim = check_positive_int("output_dim", output_dim)
-    check_generator("rng", rng)
+    batch_size, input_dim, output_dim = check_sizes(
+        rng, batch_size=batch_size, input_dim=input_dim, output_dim=output_dim
+    )
     x = rng.standard_normal((batch_size, input_dim))
     y = rng.standard_normal((batch_size, output_dim))
     return x, y
 
 
-def check_network(x, w1, w2, y=None) -> None:
+def check_network(x, w1, w2=None, y=None) -> None:
     """Validate the network's arrays together; raise on the first problem.
 
-    Checks that every argument is a finite 2-D float array, that
-    ``x @ w1 @ w2`` chains, and that ``y`` (if given) has shape (N, C).
+    Checks that every argument given is a finite 2-D float array, that
+    ``x @ w1`` (and ``x @ w1 @ w2``) chains, and that ``y`` has shape (N, C),
+    or, without ``w2``, one row per sample.
 
     Raises
     ------
@@ -169,8 +162,13 @@ def check_network(x, w1, w2, y=None) -> None:
     """
     check_matrix("x", x)
     check_matrix("w1", w1)
-    check_matrix("w2", w2)
     check_chain("x", x, "w1", w1)
+    if w2 is None:
+        if y is not None:
+            check_matrix("y", y)
+            check_rows("x", x, "y", y)
+        return
+    check_matrix("w2", w2)
     check_chain("w1", w1, "w2", w2)
     if y is not None:
         expected = (x.shape[0], w2.shape[1])

@@ -434,7 +434,12 @@ def test_draws_are_standard_normal():
         assert abs(arr.std() - 1.0) < 0.05
 
 
-@pytest.mark.parametrize("rng", [0, np.random.RandomState(0), None, "seed"], ids=repr)
+@pytest.mark.parametrize(
+    "rng",
+    [0, np.random.RandomState(0), None, "seed"],
+    # ids without memory addresses, so that every xdist worker collects the same tests
+    ids=["0", "RandomState", "None", "'seed'"],
+)
 @pytest.mark.parametrize("func", [make_data, init_weights], ids=lambda f: f.__name__)
 def test_non_generator_rng_rejected(func, rng):
     """An rng that is not a numpy.random.Generator raises TypeError naming rng."""
