@@ -19,6 +19,9 @@ NumPy*. One module per concept:
 - :mod:`tinynet.gradcheck`: ``numerical_gradient``, ``relative_error``
 - :mod:`tinynet.diagnostics`: dead units, the least-squares floor and the
   curvature of the loss; import it as ``from tinynet.diagnostics import ...``
+- :mod:`tinynet.selfcheck`: checks of the reader's own functions
+  (``check_forward``, ``check_grad_w2``, ..., ``check_train``) that name
+  the mistake and the section that explains it
 - :mod:`tinynet.autodiff`: a small reverse-mode automatic differentiation
   (``Node``, ``matmul``, ``relu``, ``sub``, ``square``, ``sum_all``,
   ``trace``) and its own ``loss_and_gradients``; import it as
