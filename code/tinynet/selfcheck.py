@@ -42,6 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import kernels
+from .gradcheck import numerical_gradient
 from .training import gradient_descent
 
 #: The published book; the report links each diagnosis to its section there.
@@ -201,21 +202,6 @@ def _loss_of(p, w1=None, w2=None):
     return kernels.sse_loss(kernels.forward(p.x, w1, w2).predictions, p.y)
 
 
-def _fd(f, w):
-    """Centred differences of the scalar f at every entry of w."""
-    w = w.copy()
-    grad = np.empty_like(w)
-    for index in np.ndindex(w.shape):
-        old = w[index]
-        w[index] = old + FD_EPS
-        up = f(w)
-        w[index] = old - FD_EPS
-        down = f(w)
-        w[index] = old
-        grad[index] = (up - down) / (2 * FD_EPS)
-    return grad
-
-
 # --------------------------------------------------------------------------
 # Comparing a result with the right one, and naming the difference
 # --------------------------------------------------------------------------
@@ -357,8 +343,16 @@ def _check_callable(name, fn):
     return None
 
 
+def _three(result, names, section):
+    """The three parts of a result that must be a tuple (a, b, c), or a _Mistake."""
+    if isinstance(result, np.ndarray) or not hasattr(result, "__len__") or len(result) != 3:
+        got = type(result).__name__ + (f" of length {len(result)}" if hasattr(result, "__len__") else "")
+        raise _Mistake("return", f"it must return three things, ({names}); it returned {got}.", section)
+    return tuple(result)
+
+
 def _agrees_with_fd(what, got, f, w, section):
-    if _close(got, _fd(f, w), rtol=FD_RTOL):
+    if _close(got, numerical_gradient(f, w, FD_EPS), rtol=FD_RTOL):
         return
     raise _Mistake("finite-differences", f"{what} disagrees with centred differences of the loss",
                    section)
@@ -487,11 +481,8 @@ def check_forward(fn) -> CheckResult:
     def check(p):
         s = _steps(p)
         result = _call(fn, (p.x, p.w1, p.w2), ("x", "w1", "w2"), "forward")
-        if isinstance(result, np.ndarray) or not hasattr(result, "__len__") or len(result) != 3:
-            raise _Mistake("return", "forward must return three arrays, (a, h, predictions): the "
-                           "backward pass needs a and h again, not only the predictions.",
-                           "forward-equations")
-        a, h, predictions = result
+        a, h, predictions = _three(result, "a, h, predictions: the backward pass needs a and h "
+                                   "again, not only the predictions", "forward-equations")
         _diagnose_array("a", a, s["a"], p, shape_names="(N, H)",
                         hint="a = x @ w1: (N, D) times (D, H).", section="forward-shapes",
                         value_section="forward-equations")
@@ -526,10 +517,7 @@ def check_loss_and_gradients(fn) -> CheckResult:
     def check(p):
         s = _steps(p)
         result = _call(fn, (p.x, p.y, p.w1, p.w2), ("x", "y", "w1", "w2"), "loss_and_gradients")
-        if isinstance(result, np.ndarray) or not hasattr(result, "__len__") or len(result) != 3:
-            raise _Mistake("return", "loss_and_gradients must return (loss, dw1, dw2).",
-                           "backward-six-lines")
-        loss, dw1, dw2 = result
+        loss, dw1, dw2 = _three(result, "loss, dw1, dw2", "backward-six-lines")
         expected = _loss_of(p)
         try:
             loss = float(loss)
@@ -596,9 +584,8 @@ def check_train(fn) -> CheckResult:
         if not (np.array_equal(w1_in, p.w1) and np.array_equal(w2_in, p.w2)):
             raise _Mistake("caller-weights", "your train changed the caller's w1 or w2: it updated "
                            "them in place. Start from copies, w1 = w1.copy().", "training-train")
-        if isinstance(result, np.ndarray) or not hasattr(result, "__len__") or len(result) != 3:
-            raise _Mistake("return", "train must return (w1, w2, losses).", "training-train")
-        w1, w2, losses = (np.asarray(r, dtype=float) for r in result)
+        w1, w2, losses = (np.asarray(r, dtype=float)
+                          for r in _three(result, "w1, w2, losses", "training-train"))
         right, variants = _reference_runs(p, num_loops, lr)
         if losses.shape != (num_loops,):
             raise _Mistake("losses-length", f"losses has shape {_fmt(losses.shape)}; it needs one "
