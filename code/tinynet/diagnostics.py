@@ -145,8 +145,8 @@ def w2_block_curvature(x, w1):
     return float(np.linalg.eigvalsh(2.0 * (h.T @ h))[-1])
 
 
-#: Which weights move in :func:`top_hessian_eigenvalue`, for each ``block``.
-_BLOCKS = {"all": ("w1", "w2"), "w1": ("w1",), "w2": ("w2",)}
+#: The weights that move in :func:`top_hessian_eigenvalue`, for each value of ``block``.
+BLOCKS = {"all": ("w1", "w2"), "w1": ("w1",), "w2": ("w2",)}
 
 
 def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
@@ -203,9 +203,9 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
     iters = check_positive_int("iters", iters)
     check_generator("rng", rng)
     eps = check_positive_float("eps", eps)
-    if block not in _BLOCKS:
+    if block not in BLOCKS:
         raise ValueError(f"block must be 'all', 'w1' or 'w2', got {block!r}")
-    moving = _BLOCKS[block]
+    moving = BLOCKS[block]
     weights = {"w1": w1, "w2": w2}
 
     def gradient(theta):
@@ -237,6 +237,7 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
 
 
 __all__ = [
+    "BLOCKS",
     "LeastSquaresFloor",
     "dead_units",
     "least_squares_floor",

@@ -124,3 +124,38 @@ def test_every_figure_has_alt_text(html_dir, page):
     missing = [img.get("src") for img in soup_of(page).select("main img, article img")
                if not (img.get("alt") or "").strip()]
     assert not missing, f"{page_id(page)}: images without alt text: {missing}"
+
+
+def _heading_title(target: Path, fragment: str) -> str | None:
+    """The title of the heading a link lands on (without its number), or None."""
+    anchor = soup_of(target).find(id=unquote(fragment)) if fragment else soup_of(target).find("h1")
+    if anchor is None:
+        return None
+    heading = anchor if anchor.name in ("h1", "h2", "h3", "h4", "h5") else None
+    if heading is None and anchor.name in ("span", "section"):
+        heading = anchor.find_next(["h1", "h2", "h3", "h4", "h5"])
+    if heading is None:
+        return None
+    parts = [t for t in heading.find_all(string=True)
+             if not t.find_parent(class_=["section-number", "headerlink"])]
+    return " ".join("".join(parts).split())
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=page_id)
+def test_cross_references_read_as_numbers(html_dir, page):
+    """A link in the text that lands on a heading shows its number, not its title."""
+    article = soup_of(page).select_one("article") or soup_of(page)
+    offenders = []
+    for link in article.select("a.reference.internal[href]"):
+        if "headerlink" in link.get("class", []) or link.find_parent(class_="toctree-wrapper"):
+            continue
+        path, fragment = urldefrag(link["href"])
+        target = page if not path else (page.parent / unquote(path)).resolve()
+        if not target.is_file():
+            continue
+        title = _heading_title(target, fragment)
+        text = " ".join(link.get_text(" ", strip=True).split())
+        if title and text == title:
+            offenders.append(f"{text!r} -> {link['href']}")
+    assert not offenders, (f"{page_id(page)} refers to headings by title; use "
+                           "{numref}`Section %s <label>`:\n" + "\n".join(offenders))

@@ -29,6 +29,9 @@ from tinynet.selfcheck import (
     check_train,
 )
 
+# Two entries use np.matrix, which NumPy discourages with a warning.
+pytestmark = pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+
 
 # --------------------------------------------------------------------------
 # Mistakes, each with the check that must catch it and the mistake it names
@@ -115,6 +118,38 @@ def _descend_in_place(w1, w2, dw1, dw2, lr):
     return w1, w2
 
 
+def _forward_relu_in_place(x, w1, w2):
+    a = x @ w1
+    h = a               # not a copy: the next line changes a too
+    h[h < 0] = 0
+    return a, h, h @ w2
+
+
+def _forward_swapped(x, w1, w2):
+    a, h, p = _forward(x, w1, w2)
+    return h, a, p
+
+
+def _dw_swapped(x, y, w1, w2):
+    loss, dw1, dw2 = _gradients(x, y, w1, w2)
+    return loss, dw2, dw1
+
+
+def _no_return(h, dp):
+    h.T @ dp
+
+
+def _exits(h, dp):
+    raise SystemExit("bye")
+
+
+def _loss_as_matrix(x, y, w1, w2):
+    a, h, p = _forward(x, w1, w2)
+    d = p - y
+    loss, dw1, dw2 = _gradients(x, y, w1, w2)
+    return np.sum(d**2, keepdims=True), dw1, dw2
+
+
 MISTAKES = [
     # dL/dyhat: loss constants and broadcasting
     (check_sse_loss_backward, "no factor 2", lambda p, y: p - y, "missing-2"),
@@ -164,6 +199,21 @@ MISTAKES = [
     (check_train, "gradient ascent", _train(lambda w1, w2, d1, d2, lr: (w1 + lr * d1, w2 + lr * d2)), "sign"),
     (check_train, "w2 never updated", _train(lambda w1, w2, d1, d2, lr: (w1 - lr * d1, w2)), "never-changes"),
     (check_train, "w2 updated before dw1", _train(_descend, w2_first=True), "order"),
+    # found by an expert attacking the checker
+    (check_relu_backward, "half a unit at exactly 0", lambda dh, a: dh * np.heaviside(a, 0.5), "mask-at-zero"),
+    (check_relu_backward, "returns the mask", lambda dh, a: (a > 0).astype(float), "returned-mask"),
+    (check_grad_w2, "a missing return", _no_return, "returned-none"),
+    (check_grad_w2, "a wrong np.matrix", lambda h, dp: 2 * (np.asmatrix(h).T * np.asmatrix(dp)), "extra-2"),
+    (check_grad_w2, "exits the interpreter", _exits, "raised"),
+    (check_forward, "ReLU applied to a in place", _forward_relu_in_place, "relu-in-place"),
+    (check_forward, "a and h swapped", _forward_swapped, "swapped"),
+    (check_loss_and_gradients, "dw1 and dw2 swapped", _dw_swapped, "swapped"),
+    (check_train, "w1 only moves up the gradient",
+     _train(lambda w1, w2, d1, d2, lr: (w1 + lr * d1, w2 - lr * d2)), "sign"),
+    (check_train, "learning rate applied twice",
+     _train(lambda w1, w2, d1, d2, lr: (w1 - lr * lr * d1, w2 - lr * lr * d2)), "lr-twice"),
+    (check_train, "mean gradients",
+     _train(lambda w1, w2, d1, d2, lr: (w1 - lr * d1 / 7, w2 - lr * d2 / 7)), "mean"),
 ]
 
 
@@ -230,6 +280,8 @@ CORRECT = [
     (check_forward, "tinynet's own (a named result)", tinynet.forward),
     (check_loss_and_gradients, "by hand", _gradients),
     (check_loss_and_gradients, "tinynet.autodiff", autodiff.loss_and_gradients),
+    (check_loss_and_gradients, "the loss as a 1 x 1 array", _loss_as_matrix),
+    (check_grad_w2, "np.matrix", lambda h, dp: np.asmatrix(h).T * np.asmatrix(dp)),
     (check_train, "a plain loop", _train_plain),
     (check_train, "tinynet.train", tinynet.train),
 ]
