@@ -19,7 +19,7 @@ from tinynet import selfcheck
 #: Chapter page -> (label of its "Your turn" section, the check it runs,
 #: words the report of the first attempt must contain).
 YOUR_TURN = {
-    "01-relu": ("relu-your-turn", "relu_backward", "in place"),
+    "01-relu": ("relu-your-turn", "relu_backward", "exactly 0"),
     "03-forward": ("forward-your-turn", "forward", "np.max(a, 0) reduces"),
     "04-backward": ("backward-your-turn", "grad_w2", "the transpose of the right one"),
     "06-training": ("training-your-turn", "train", "changed the caller"),
