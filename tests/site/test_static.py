@@ -159,3 +159,12 @@ def test_cross_references_read_as_numbers(html_dir, page):
             offenders.append(f"{text!r} -> {link['href']}")
     assert not offenders, (f"{page_id(page)} refers to headings by title; use "
                            "{numref}`Section %s <label>`:\n" + "\n".join(offenders))
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=page_id)
+def test_no_visible_code_calls_glue(html_dir, page):
+    """Build plumbing stays out of view: glue() calls live in removed cells."""
+    visible = [" ".join(cell.get_text().split())[:120]
+               for cell in soup_of(page).select("div.cell_input")
+               if re.search(r"\bglue\(", cell.get_text())]
+    assert not visible, f"{page_id(page)} shows glue() in code cells:\n" + "\n".join(visible)
