@@ -3,7 +3,8 @@
 A fresh virtual environment is built from requirements.txt alone (which
 installs tinynet with `-e .`), and `pytest --nbmake book/` runs every
 notebook in it, each from its own folder. This is the book's notebook test:
-the main test run does not execute the notebooks a second time. The
+the main test run does not execute the notebooks a second time. It also
+checks that JupyterLab there has jupyterlab-myst installed and enabled. The
 environment is made by the same uv as `make venv` (.uv/bin/uv), or by venv
 and pip where uv is not installed; both install exactly the pins.
 """
@@ -11,6 +12,7 @@ and pip where uv is not installed; both install exactly the pins.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -43,6 +45,13 @@ def test_every_notebook_runs_in_a_fresh_environment_from_requirements(tmp_path):
     where = subprocess.run([str(python), "-c", "import tinynet; print(tinynet.__file__)"],
                            capture_output=True, text=True, env=clean_env, cwd=tmp_path)
     assert where.stdout.strip().startswith(str(ROOT / "code" / "tinynet")), where.stdout + where.stderr
+
+    # JupyterLab on Binder renders the notebooks' MyST as the book does.
+    extensions = subprocess.run([str(env_dir / "bin" / "jupyter"), "labextension", "list"],
+                                capture_output=True, text=True, env=clean_env, cwd=tmp_path)
+    listing = extensions.stdout + extensions.stderr
+    assert re.search(r"jupyterlab-myst v[\d.]+ \S*enabled\S* \S*OK", listing), listing
+    assert "not compatible" not in listing, listing
 
     notebooks = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     assert notebooks

@@ -8,6 +8,7 @@ no serious or critical accessibility violation.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -68,6 +69,25 @@ MATH_REPORT = """() => {
   return {errors, red, untypeset, containers};
 }"""
 
+# In the dark theme: every image of the article whose own pixels are partly
+# transparent must sit on a light backing, or its dark lines vanish.
+DARK_FIGURES = """() => [...document.querySelectorAll('main article img')].map(img => {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let transparent = 0;
+  for (let i = 3; i < data.length; i += 4 * 97) if (data[i] < 250) transparent++;
+  const backing = getComputedStyle(img).backgroundColor.match(/[\\d.]+/g).map(Number);
+  const [r, g, b, a = 1] = backing;
+  const light = a > 0.9 && (0.2126 * r + 0.7152 * g + 0.0722 * b) > 200;
+  return {src: img.currentSrc.split('/').pop(), transparent: transparent > 0, light};
+}).filter(f => f.transparent && !f.light).map(f => f.src)"""
+
+#: Finds what sticks out of a phone's screen (see the file).
+OVERFLOW = (Path(__file__).parent / "overflow.js").read_text()
+
 IMAGES = """() => [...document.images]
   .filter(img => !(img.complete && img.naturalWidth > 0))
   .map(img => img.currentSrc || img.src)"""
@@ -94,6 +114,8 @@ def test_page_renders_cleanly_and_accessibly(browser, server, axe, path):
         page.evaluate(MATHJAX_READY)
         dark_math = page.evaluate(MATH_REPORT)
         dark_theme = page.evaluate("() => document.documentElement.dataset.theme")
+        page.wait_for_load_state("networkidle")
+        dark_unreadable = page.evaluate(DARK_FIGURES)
     finally:
         context.close()
     assert not math["errors"], f"{path}: MathJax errors {math['errors']}"
@@ -109,8 +131,26 @@ def test_page_renders_cleanly_and_accessibly(browser, server, axe, path):
     assert not serious, f"{path}: axe-core violations:\n" + "\n".join(serious)
     assert dark_theme == "dark", f"{path}: the dark color scheme did not switch the theme"
     assert not dark_math["errors"] and not dark_math["untypeset"]
+    assert not dark_unreadable, f"{path}: figures with no light backing in the dark theme: {dark_unreadable}"
     later = problems[len(load_problems):]
     assert not later, f"{path} (dark theme):\n" + "\n".join(later)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_fits_a_phone(browser, server, path):
+    """At 390 x 844 CSS pixels nothing sticks out of the screen: a wide formula,
+    table or code block scrolls inside its own box."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.route(lambda url: urlsplit(url).netloc != urlsplit(server).netloc,
+                   lambda route: route.abort())
+        page.goto(f"{server}/{path}", wait_until="load")
+        page.evaluate(MATHJAX_READY)
+        offenders = page.evaluate(OVERFLOW)
+    finally:
+        context.close()
+    assert not offenders, f"{path} at 390 px:\n" + "\n".join(offenders)
 
 
 def test_the_checks_can_fail(browser, server):
@@ -137,3 +177,31 @@ def test_the_checks_can_fail(browser, server):
     assert math["errors"] or math["red"], "an undefined macro went unnoticed"
     assert broken_images, "a missing image went unnoticed"
     assert any("404" in p for p in problems), "a 404 went unnoticed"
+
+
+def test_the_phone_and_dark_checks_can_fail(browser, server):
+    """A too-wide element and a transparent figure without backing are caught."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{PAGES[1]}", wait_until="load")
+        page.evaluate("""async () => {
+            const wide = document.createElement('p');
+            wide.style.width = '900px';
+            wide.textContent = 'too wide';
+            document.querySelector('main article').appendChild(wide);
+            const canvas = document.createElement('canvas');
+            canvas.width = 20; canvas.height = 20;  // all transparent
+            const img = document.createElement('img');
+            img.alt = 'transparent';
+            img.style.background = 'transparent';
+            img.src = canvas.toDataURL();
+            document.querySelector('main article').appendChild(img);
+            await new Promise(r => img.complete ? r() : (img.onload = r));
+        }""")
+        offenders = page.evaluate(OVERFLOW)
+        unreadable = page.evaluate(DARK_FIGURES)
+    finally:
+        context.close()
+    assert any("too wide" in o for o in offenders), offenders
+    assert unreadable, "a transparent figure on the dark theme went unnoticed"
