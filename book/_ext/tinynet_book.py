@@ -11,6 +11,9 @@
   BibTeX entry built from the page's own title and number.
 - The directive ``book-citation`` renders the BibTeX entry of the whole book
   (used on the "How to cite" page).
+- The sitemap lists every page after an incremental build too:
+  sphinx-sitemap only records the pages written in the current run, so a
+  build that rewrites three pages would publish a sitemap of three pages.
 - ``literalinclude`` gains a flag, ``:no-docstring:``: with ``:pyobject:``,
   it shows the function or class without its docstring, found by parsing the
   source, so a listing never depends on line numbers.
@@ -19,6 +22,7 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 import tomllib
 from pathlib import Path
@@ -180,7 +184,28 @@ class BookLiteralInclude(LiteralInclude):
         return super().run()
 
 
+def _sitemap_every_page(app: Sphinx, exception) -> None:
+    """Before sphinx-sitemap writes sitemap.xml, add the pages this run did not write."""
+    links = getattr(app, "sitemap_links", None)
+    if exception or links is None or links.empty() or app.builder.name != "html":
+        return  # nothing written at all: sphinx-sitemap keeps the old file
+    recorded = []
+    while not links.empty():
+        recorded.append(links.get_nowait())
+    suffix = app.config.html_file_suffix or ".html"
+    have = {link for link, _ in recorded}
+    for docname in sorted(app.env.found_docs):
+        link = docname + suffix
+        if link not in have and not any(
+            fnmatch.fnmatch(link, pattern) for pattern in app.config.sitemap_excludes
+        ):
+            recorded.append((link, None))
+    for item in recorded:
+        links.put(item)
+
+
 def setup(app: Sphinx):
+    app.connect("build-finished", _sitemap_every_page, priority=400)
     app.add_directive("literalinclude", BookLiteralInclude, override=True)
     app.connect("config-inited", _config_inited, priority=900)
     app.connect("doctree-resolved", _add_cite_box)

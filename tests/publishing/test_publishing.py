@@ -191,3 +191,26 @@ def test_sitemap_and_opengraph_share_the_base_url(html_dir):
     for path in site_pages():
         og = soup(path).find("meta", property="og:url")
         assert og and og["content"].startswith(base), f"{path.name}: og:url not under {base}"
+
+
+def test_sitemap_keeps_the_pages_an_incremental_build_did_not_write():
+    """sphinx-sitemap records only the pages written in this run; the book's
+    extension adds the others before sitemap.xml is written."""
+    from queue import Queue
+    from types import SimpleNamespace
+
+    from tinynet_book import _sitemap_every_page
+
+    links = Queue()
+    links.put(("book/01-relu.html", "2026-11-01T00:00:00Z"))
+    app = SimpleNamespace(
+        sitemap_links=links,
+        builder=SimpleNamespace(name="html"),
+        config=SimpleNamespace(html_file_suffix=None, sitemap_excludes=["search.html"]),
+        env=SimpleNamespace(found_docs={"book/01-relu", "book/02-setup", "search"}),
+    )
+    _sitemap_every_page(app, None)
+    got = []
+    while not links.empty():
+        got.append(links.get_nowait())
+    assert sorted(got) == [("book/01-relu.html", "2026-11-01T00:00:00Z"), ("book/02-setup.html", None)]
