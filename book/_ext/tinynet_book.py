@@ -11,6 +11,11 @@
   BibTeX entry built from the page's own title and number.
 - The directive ``book-citation`` renders the BibTeX entry of the whole book
   (used on the "How to cite" page).
+- The PDF edition of the same version (``tools/build_pdf.py`` publishes it
+  into the site as ``pdf_filename(version)``) is linked from every page: from
+  the header's download menu and from the footer. The "Cite this page" boxes
+  and the directive ``book-pdf`` (on the "How to cite" page) give its address
+  and say to cite page numbers from the PDF of this version.
 - The sitemap lists every page after an incremental build too:
   sphinx-sitemap only records the pages written in the current run, so a
   build that rewrites three pages would publish a sitemap of three pages.
@@ -53,6 +58,39 @@ def base_url(config) -> str:
         return ""
     owner, name = match.groups()
     return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def pdf_filename(version: str) -> str:
+    """The PDF's file name in the site root: it names the version, so a
+    citation's page numbers always point at the PDF they were taken from."""
+    return f"tinynet-book-{version}.pdf"
+
+
+def pdf_url(config) -> str:
+    """The PDF's permanent address on the published site."""
+    return base_url(config) + pdf_filename(config.release)
+
+
+def _relative_to_root(docname: str) -> str:
+    """The path from a page's HTML file to the site root ('' or '../...')."""
+    return "../" * docname.count("/")
+
+
+def _pdf_paragraph(config, docname: str) -> nodes.paragraph:
+    """'The PDF of version X: <address>. Cite page numbers from it.'
+
+    The link is relative, so it works offline and in a local copy of the
+    site; its text is the permanent address, ready to paste.
+    """
+    para = nodes.paragraph()
+    para += nodes.Text(f"PDF of version {config.release}: ")
+    url = pdf_url(config) or pdf_filename(config.release)
+    para += nodes.reference(url, url, refuri=_relative_to_root(docname) + pdf_filename(config.release))
+    para += nodes.Text(
+        f". Cite page numbers from the PDF of version {config.release}: "
+        "the web pages have none, and the PDF of another version may paginate differently."
+    )
+    return para
 
 
 def _config_inited(app: Sphinx, config) -> None:
@@ -118,7 +156,32 @@ def _add_cite_box(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     )
     block = nodes.literal_block(entry, entry, language="bibtex")
     box += block
+    box += _pdf_paragraph(app.config, docname)
     doctree += box
+
+
+def _link_pdf(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """The book's PDF on every page: first entry of the header's download
+    menu (in place of the theme's "print this page" entry, whose ".pdf" label
+    would be mistaken for it), and a line of the footer."""
+    name = pdf_filename(app.config.release)
+    href = context["pathto"](name, 1)
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"] = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
+            group["buttons"].insert(0, {
+                "type": "link",
+                "url": href,
+                "text": "Book (PDF)",
+                "tooltip": f"Download the whole book as a PDF, version {app.config.release}",
+                "icon": "fas fa-file-pdf",
+                "label": "download-book-pdf-button",
+            })
+    footer = context.get("theme_extra_footer", "") or ""
+    context["theme_extra_footer"] = footer + (
+        f'<p class="book-pdf-link"><a href="{href}">Download the book as a PDF</a> '
+        f"(version {app.config.release}; cite page numbers from it).</p>"
+    )
 
 
 def _fix_citation_list_role(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -128,6 +191,13 @@ def _fix_citation_list_role(app: Sphinx, pagename, templatename, context, doctre
     body = context.get("body")
     if body and 'role="list" class="citation-list"' in body:
         context["body"] = body.replace('<div role="list" class="citation-list">', '<div class="citation-list">')
+
+
+class BookPdf(SphinxDirective):
+    """``.. book-pdf::``: the PDF's address, and to cite its page numbers."""
+
+    def run(self):
+        return [_pdf_paragraph(self.config, self.env.docname)]
 
 
 class BookCitation(SphinxDirective):
@@ -210,5 +280,7 @@ def setup(app: Sphinx):
     app.connect("config-inited", _config_inited, priority=900)
     app.connect("doctree-resolved", _add_cite_box)
     app.connect("html-page-context", _fix_citation_list_role)
+    app.connect("html-page-context", _link_pdf, priority=600)
     app.add_directive("book-citation", BookCitation)
+    app.add_directive("book-pdf", BookPdf)
     return {"version": book_version(), "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,137 @@
+"""Sphinx extension of the book's PDF edition (the LaTeX builder only).
+
+``tools/build_pdf.py`` runs the LaTeX builder; this extension makes its
+output the same book as the site, and a citable one:
+
+- **Numbers as on the site.** With the toc's parts, Jupyter Book's LaTeX
+  extension numbers figures to depth 2 (part, chapter), which LaTeX handles,
+  but sphinx-exercise then takes exercise numbers from Sphinx's depth-2
+  numbering, chapter.section.n ("Exercise 1.8.1" for the site's "Exercise
+  1.1"). The exercises are renumbered chapter.n, in document order, as the
+  site numbers them.
+- **Unnumbered pages stay unnumbered.** Pages the toc leaves unnumbered
+  ("How to cite") would become chapter 14; they are set with LaTeX's section
+  numbering off.
+- **Solutions look different from exercises**: a solution is set as a
+  ``hint`` box, styled in ``book/_latex/tinynet.sty`` (a grey panel with a
+  rule on its left), an exercise as a ``note``.
+- **Citable**: a title page with the title, the authors, the version, the
+  date, the licences and the addresses of the site and of this PDF; the PDF's
+  metadata (title, author, subject, keywords) from CITATION.cff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util.i18n import format_date
+from sphinx.util.texescape import escape
+
+from tinynet_book import base_url, book_version, pdf_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def citation_metadata() -> dict:
+    """CITATION.cff, the one place the book's abstract and keywords are written."""
+    return yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+
+
+def title_page(config) -> str:
+    """The LaTeX of the title page (Sphinx's ``maketitle`` element)."""
+    release = escape(config.release)
+    date = escape(format_date("%d %B %Y", language="en").lstrip("0"))
+    site, pdf = base_url(config), pdf_url(config)
+    return rf"""
+\begin{{titlepage}}
+\centering
+\vspace*{{0.18\textheight}}
+{{\Huge\bfseries {escape(config.project)}\par}}
+\vspace{{2.5em}}
+{{\Large {escape(config.author)}\par}}
+\vspace{{2em}}
+{{\large Version {release}\par}}
+\vspace{{0.5em}}
+{{\large {date}\par}}
+\vfill
+\begin{{minipage}}{{0.8\linewidth}}\small\centering
+Web edition: \url{{{site}}}\\[0.3em]
+This PDF: \url{{{pdf}}}\\[1.2em]
+Cite page numbers from the PDF of version {release}: the web pages have
+none, and the PDF of another version may paginate differently. Chapter,
+section, equation, figure and exercise numbers are the same as on the web
+pages of version {release}.\\[1.2em]
+Text licensed under CC BY 4.0 (\url{{https://creativecommons.org/licenses/by/4.0/}});
+code under the MIT licence.
+\end{{minipage}}
+\end{{titlepage}}
+"""
+
+
+def pdf_metadata(config) -> str:
+    """hyperref's PDF metadata: title, author, subject and keywords."""
+    meta = citation_metadata()
+    subject = " ".join(meta["abstract"].split())
+    keywords = ", ".join(meta.get("keywords", []))
+    return (
+        r"\hypersetup{"
+        f"pdftitle={{{escape(config.project)}}}, "
+        f"pdfauthor={{{escape(config.author)}}}, "
+        f"pdfsubject={{{escape(subject)}}}, "
+        f"pdfkeywords={{{escape(keywords)}}}}}"
+    )
+
+
+def _config_inited(app: Sphinx, config) -> None:
+    elements = config.latex_elements
+    elements["maketitle"] = title_page(config)
+    elements["preamble"] = (
+        elements.get("preamble", "") + "\n\\usepackage{tinynet}\n" + pdf_metadata(config) + "\n"
+    )
+    # No blank pages before chapters: the PDF is read on screens as much as printed.
+    elements["extraclassoptions"] = "openany,oneside"
+    elements["printindex"] = ""  # the book has no index entries
+
+
+def _exercises_numbered_as_on_the_site(app: Sphinx, env) -> list[str]:
+    """Renumber exercises chapter.n in document order (see the module docstring)."""
+    if app.builder.format != "latex":
+        return []
+    for numbers in env.toc_fignumbers.values():
+        exercises = numbers.get("exercise")
+        if exercises:
+            for n, key in enumerate(exercises, start=1):
+                exercises[key] = (exercises[key][0], n)
+    return []
+
+
+def _unnumbered_pages(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Switch LaTeX's section numbering off for pages the toc leaves unnumbered."""
+    if app.builder.format != "latex":
+        return
+    for start in doctree.findall(addnodes.start_of_file):
+        numbered = app.env.toc_secnumbers.get(start["docname"], {}).get("")
+        if not numbered:
+            start.insert(0, nodes.raw("", r"\setcounter{secnumdepth}{-1}", format="latex"))
+
+
+def _visit_solution(self, node) -> None:
+    from sphinx_exercise.nodes import visit_solution_node
+
+    visit_solution_node(self, node)
+    # sphinx-exercise opened \begin{sphinxadmonition}{note}: make it a hint.
+    self.body[-1] = self.body[-1].replace("{sphinxadmonition}{note}", "{sphinxadmonition}{hint}")
+
+
+def setup(app: Sphinx):
+    from sphinx_exercise.nodes import depart_solution_node, solution_node
+
+    app.connect("config-inited", _config_inited, priority=950)
+    app.connect("env-get-updated", _exercises_numbered_as_on_the_site, priority=900)
+    app.connect("doctree-resolved", _unnumbered_pages)
+    app.add_node(solution_node, override=True, latex=(_visit_solution, depart_solution_node))
+    return {"version": book_version(), "parallel_read_safe": True, "parallel_write_safe": True}
