@@ -110,13 +110,14 @@ def _exercises_numbered_as_on_the_site(app: Sphinx, env) -> list[str]:
 
 
 def _unnumbered_pages(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Switch LaTeX's section numbering off for pages the toc leaves unnumbered."""
+    """Switch LaTeX's section numbering off for pages the toc leaves unnumbered,
+    and back on for the others (commands of book/_latex/tinynet.sty)."""
     if app.builder.format != "latex":
         return
     for start in doctree.findall(addnodes.start_of_file):
         numbered = app.env.toc_secnumbers.get(start["docname"], {}).get("")
-        if not numbered:
-            start.insert(0, nodes.raw("", r"\setcounter{secnumdepth}{-1}", format="latex"))
+        command = r"\tinynetnumbered" if numbered else r"\tinynetunnumbered"
+        start.insert(0, nodes.raw("", command, format="latex"))
 
 
 def _visit_solution(self, node) -> None:
