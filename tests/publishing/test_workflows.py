@@ -79,6 +79,10 @@ def test_deploy_workflow_builds_the_site_and_uploads_that_directory():
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     runs = run_lines(flow)
     assert "make site" in runs, runs
+    # The PDF needs TeX: the deploy installs it with .ci/run's list, first.
+    assert "bash .ci/system-packages" in runs
+    assert runs.index("bash .ci/system-packages") < runs.index("make site")
+    assert "bash .ci/system-packages" in (ROOT / ".ci" / "run").read_text()
     upload = next(s for s in all_steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == makefile_variable("SITE")
     assert any("GITHUB_REPOSITORY" in line and "_config.yml" in line for line in runs)
