@@ -22,6 +22,7 @@ output the same book as the site, and a citable one:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -72,29 +73,39 @@ code under the MIT licence.
 """
 
 
+def _pdf_string(text: str) -> str:
+    """Text for hyperref's metadata fields: TeX's special characters escaped,
+    everything else (hyphens too) kept as it is."""
+    return re.sub(r"([#%&{}_$])", r"\\\1", " ".join(text.split()))
+
+
 def pdf_metadata(config) -> str:
     """hyperref's PDF metadata: title, author, subject and keywords."""
     meta = citation_metadata()
-    subject = " ".join(meta["abstract"].split())
-    keywords = ", ".join(meta.get("keywords", []))
     return (
         r"\hypersetup{"
-        f"pdftitle={{{escape(config.project)}}}, "
-        f"pdfauthor={{{escape(config.author)}}}, "
-        f"pdfsubject={{{escape(subject)}}}, "
-        f"pdfkeywords={{{escape(keywords)}}}}}"
+        f"pdftitle={{{_pdf_string(config.project)}}}, "
+        f"pdfauthor={{{_pdf_string(config.author)}}}, "
+        f"pdfsubject={{{_pdf_string(meta['abstract'])}}}, "
+        f"pdfkeywords={{{_pdf_string(', '.join(meta.get('keywords', [])))}}}}}"
     )
 
 
-def _config_inited(app: Sphinx, config) -> None:
-    elements = config.latex_elements
-    elements["maketitle"] = title_page(config)
-    elements["preamble"] = (
-        elements.get("preamble", "") + "\n\\usepackage{tinynet}\n" + pdf_metadata(config) + "\n"
-    )
+def _latex_elements(app: Sphinx) -> None:
+    """The title page, the style and the metadata, for the LaTeX builder only.
+
+    Set on the builder's template context, which it filled from
+    ``latex_elements`` just before this event: the HTML build reads nothing
+    of this (nor CITATION.cff).
+    """
+    if app.builder.format != "latex":
+        return
+    context = app.builder.context
+    context["maketitle"] = title_page(app.config)
+    context["preamble"] += "\n\\usepackage{tinynet}\n" + pdf_metadata(app.config) + "\n"
     # No blank pages before chapters: the PDF is read on screens as much as printed.
-    elements["extraclassoptions"] = "openany,oneside"
-    elements["printindex"] = ""  # the book has no index entries
+    context["extraclassoptions"] = "openany,oneside"
+    context["printindex"] = ""  # the book has no index entries
 
 
 def _exercises_numbered_as_on_the_site(app: Sphinx, env) -> list[str]:
@@ -131,7 +142,7 @@ def _visit_solution(self, node) -> None:
 def setup(app: Sphinx):
     from sphinx_exercise.nodes import depart_solution_node, solution_node
 
-    app.connect("config-inited", _config_inited, priority=950)
+    app.connect("builder-inited", _latex_elements, priority=900)
     app.connect("env-get-updated", _exercises_numbered_as_on_the_site, priority=900)
     app.connect("doctree-resolved", _unnumbered_pages)
     app.add_node(solution_node, override=True, latex=(_visit_solution, depart_solution_node))
