@@ -11,7 +11,7 @@ output the same book as the site, and a citable one:
   site numbers them.
 - **Unnumbered pages stay unnumbered.** Pages the toc leaves unnumbered
   ("How to cite") would become chapter 14; they are set with LaTeX's section
-  numbering off.
+  numbering off. The preface's page headers say "Preface", not "Contents".
 - **Solutions look different from exercises**: a solution is set as a
   ``hint`` box, styled in ``book/_latex/tinynet.sty`` (a grey panel with a
   rule on its left), an exercise as a ``note``.
@@ -122,9 +122,14 @@ def _exercises_numbered_as_on_the_site(app: Sphinx, env) -> list[str]:
 
 def _unnumbered_pages(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Switch LaTeX's section numbering off for pages the toc leaves unnumbered,
-    and back on for the others (commands of book/_latex/tinynet.sty)."""
+    and back on for the others (commands of book/_latex/tinynet.sty); the
+    preface's page headers name the preface."""
     if app.builder.format != "latex":
         return
+    # The root page (the preface) comes before any chapter: its pages'
+    # headers name it, not the table of contents before it.
+    title = escape(app.env.titles[app.config.root_doc].astext())
+    doctree.insert(0, nodes.raw("", rf"\markboth{{{title}}}{{}}", format="latex"))
     for start in doctree.findall(addnodes.start_of_file):
         numbered = app.env.toc_secnumbers.get(start["docname"], {}).get("")
         command = r"\tinynetnumbered" if numbered else r"\tinynetunnumbered"

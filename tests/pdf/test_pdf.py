@@ -294,3 +294,19 @@ def test_cite_boxes_and_how_to_cite_give_the_pdf_and_its_page_numbers(html_dir):
             text = normalised(box.get_text())
             assert sentence in text and pdf_filename(book_version()) in text, page.name
     assert boxes >= 9
+
+
+def test_page_headers_name_the_chapter_and_the_section(pdf):
+    """Every chapter with sections has pages headed "Chapter N. Title" over "N.M. Section"."""
+    headed = {}
+    for text in pages(pdf):
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        match = lines and re.match(r"Chapter (\d+)\. \S", lines[0])
+        if match and len(lines) > 1 and re.match(rf"{match.group(1)}\.\d+\. \S", lines[1]):
+            headed[int(match.group(1))] = headed.get(int(match.group(1)), 0) + 1
+    with_sections = {
+        int(number.split(".")[0])
+        for name, (number, _) in aux_labels().items()
+        if not name.startswith("equation:") and re.fullmatch(r"\d+\.\d+", number)
+    }
+    assert len(with_sections) >= 12 and sorted(headed) == sorted(with_sections), headed
