@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from booksite import ROOT
 
 NOTEBOOK = ROOT / "book" / "09-performance.ipynb"
-EXECUTED = ROOT / "_build" / "jupyter_execute" / "book" / "09-performance.ipynb"
+EXECUTED = ROOT / "_build" / "jupyter_execute" / "book" / "09-performance.glue.json"
 
 
 def _cells(path=NOTEBOOK):
@@ -173,16 +173,12 @@ def test_the_float32_section_shows_the_one_train_time():
 
 
 def _glued(path):
+    """The values glued by the executed page, from the build's ``.glue.json``."""
     values = {}
-    for cell in _cells(path):
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if not name:
-                continue
-            data = output.get("data", {})
-            text = data.get("application/papermill.record/text/plain", data.get("text/plain", ""))
-            number = re.fullmatch(r"(?:np\.float64\()?\s*(-?[0-9.eE+-]+|nan|inf)\)?", str(text).strip())
-            values[name] = float(number.group(1)) if number else text
+    for name, output in json.loads(Path(path).read_text(encoding="utf-8")).items():
+        text = output.get("data", {}).get("text/plain", "")
+        number = re.fullmatch(r"(?:np\.float64\()?\s*(-?[0-9.eE+-]+|nan|inf)\)?", str(text).strip())
+        values[name] = float(number.group(1)) if number else text
     return values
 
 
