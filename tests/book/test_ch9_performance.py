@@ -213,6 +213,11 @@ def test_the_profile_and_the_floor_come_from_the_same_rounds():
     close the ratio is to 1 is a timing, which no test asserts."""
     source = "\n".join(_code_cells())
     assert '"step x @ w1"' in source and '"step x.T @ da"' in source
+    # the profile times the two products exactly as the floor runs them
+    (floor,) = [s for s in _code_cells() if "def floor(" in s]
+    assert "x @ w1" in floor and "np.matmul(x.T, da, out=step)" in floor
+    assert '"x.T @ da": lambda: np.matmul(x.T, da, out=step)' in source
+    assert '"x @ w1": lambda: x @ w1,' in source
     assert re.search(r"profile_vs_floor = \(products / calls\) / \(times\[n, \"floor\"\] / loops\)", source)
     text = _markdown()
     section = text[text.index("(performance-profile)="):text.index("(performance-threads)=")]
