@@ -7,7 +7,13 @@ parents. Each operation (:func:`matmul`, :func:`relu`, :func:`sub`,
 :func:`square`, :func:`sum_all`) defines that backward function right beside
 its forward computation. :meth:`Node.backward` sorts the graph topologically
 and calls the backward functions in reverse order: the chain rule, applied
-one node at a time.
+one node at a time. A leaf created with ``requires_grad=False`` (the data
+``x`` and ``y``) gets no gradient, and the operations skip the work of
+computing one for it.
+
+Values keep their floating-point type: ``float32`` leaves give ``float32``
+values and gradients, and mixed types follow NumPy's promotion, exactly as
+the hand-derived functions do.
 
 The network of the book, written with nodes (:func:`network_loss`)::
 
@@ -19,8 +25,10 @@ The network of the book, written with nodes (:func:`network_loss`)::
     loss = sum_all(sq)        ()       eq-loss
 
 :func:`loss_and_gradients` returns the same ``(loss, dw1, dw2)`` as the
-hand-derived :func:`tinynet.loss_and_gradients`. There is no global state:
-a graph is just the nodes that refer to each other.
+hand-derived :func:`tinynet.loss_and_gradients`. :func:`deep_network_loss`
+builds the same graph for any number of hidden layers, and
+:func:`graph_nbytes` counts the bytes a graph keeps alive. There is no
+global state: a graph is just the nodes that refer to each other.
 
 Book chapter: *What frameworks do for you* (``book/08-autodiff.ipynb``).
 """
@@ -39,8 +47,10 @@ class Node:
     Parameters
     ----------
     value : array_like of real numbers, any shape
-        The node's value, stored as a float64 array (not copied if it already
-        is one; nothing in this module ever writes to it).
+        The node's value. A floating-point array keeps its dtype (``float32``
+        stays ``float32``) and is not copied; integers, which cannot hold a
+        gradient, become ``float64``. Nothing in this module ever writes to
+        it.
     parents : tuple of Node, default ()
         The nodes this one was computed from; empty for a leaf (an input or
         a weight matrix).
@@ -52,15 +62,30 @@ class Node:
         The operation's name, for display (``"matmul"``, ``"relu"``, ...).
     name : str, default ""
         A label for display, such as ``"w1"``.
+    requires_grad : bool, optional
+        For a leaf only: whether :meth:`backward` computes its gradient
+        (default True). Data such as ``x`` and ``y`` need none. A node with
+        parents requires a gradient exactly when one of its parents does, and
+        refuses this argument.
 
     Attributes
     ----------
-    value : numpy.ndarray, float64
+    value : numpy.ndarray of floats
     grad : numpy.ndarray or None
-        dL/d(this node), shaped like ``value``, set by the last call of
-        :meth:`backward` on a node that depends on this one; ``None`` before.
+        dL/d(this node), shaped and typed like ``value``, set by the last
+        call of :meth:`backward` on a node that depends on this one; ``None``
+        before, and always for a node that does not require a gradient.
     parents : tuple of Node
+    requires_grad : bool
     op, name : str
+
+    Raises
+    ------
+    TypeError
+        If ``value`` does not hold real numbers, a parent is not a Node, or
+        a node with parents has no callable ``backward``.
+    ValueError
+        If ``requires_grad`` is given for a node with parents.
 
     Examples
     --------
@@ -71,7 +96,8 @@ class Node:
     array([[ 2., -4.]])
     """
 
-    def __init__(self, value, parents=(), backward=None, *, op="", name=""):
+    def __init__(self, value, parents=(), backward=None, *, op="", name="",
+                 requires_grad=None):
         array = np.asarray(value)
         if array.dtype.kind not in "iuf":
             raise TypeError(
@@ -84,8 +110,20 @@ class Node:
             raise TypeError(
                 "a Node with parents needs a callable backward(grad)"
             )
-        self.value = array.astype(np.float64, copy=False)
+        if parents and requires_grad is not None:
+            raise ValueError(
+                "requires_grad is for leaves; a node with parents requires a "
+                "gradient when one of its parents does"
+            )
+        if parents:
+            requires_grad = any(parent.requires_grad for parent in parents)
+        elif requires_grad is None:
+            requires_grad = True
+        if array.dtype.kind != "f":  # integers cannot hold a gradient
+            array = array.astype(np.float64)
+        self.value = array
         self.grad = None
+        self.requires_grad = bool(requires_grad)
         self.parents = parents
         self.op = op
         self.name = name
@@ -94,31 +132,40 @@ class Node:
     def backward(self):
         """Set ``grad`` of every node this scalar depends on, by reverse mode.
 
-        Sets each node's ``grad`` to zero, this node's to 1 (dL/dL), then
-        visits the nodes in reverse topological order, so that a node's
-        gradient is complete, summed over all the nodes that use it, before
-        it is passed on to its parents. Calling it twice gives the same
-        gradients (they are reset, not accumulated across calls).
+        Sets the ``grad`` of each node that requires one to zero (the others
+        to ``None``), this node's to 1 (dL/dL), then visits the nodes in
+        reverse topological order, so that a node's gradient is complete,
+        summed over all the nodes that use it, before it is passed on to its
+        parents. Calling it twice gives the same gradients (they are reset,
+        not accumulated across calls).
 
         Raises
         ------
         ValueError
-            If this node does not hold exactly one number.
+            If this node does not hold exactly one number, or no leaf it
+            depends on requires a gradient.
         """
         if self.value.size != 1:
             raise ValueError(
                 f"backward() starts from a scalar, but this node has shape "
                 f"{self.value.shape}; reduce it first, e.g. with sum_all"
             )
+        if not self.requires_grad:
+            raise ValueError(
+                "backward() needs a leaf with requires_grad=True to "
+                "differentiate with respect to"
+            )
         order = topological_order(self)
         for node in order:
-            node.grad = np.zeros_like(node.value)
+            node.grad = np.zeros_like(node.value) if node.requires_grad else None
         self.grad = np.ones_like(self.value)
         for node in reversed(order):
-            if not node.parents:
+            if not node.parents or not node.requires_grad:
                 continue
             parent_grads = node._backward(node.grad)
             for parent, grad in zip(node.parents, parent_grads, strict=True):
+                if not parent.requires_grad:  # None, or a gradient not kept
+                    continue
                 grad = np.asarray(grad)
                 if grad.shape != parent.value.shape:  # shaped like its node
                     raise RuntimeError(
@@ -144,7 +191,8 @@ def matmul(a, b, *, name=""):
 
     Backward, for ``out = a @ b`` with upstream gradient ``g = dL/dout``:
     ``dL/da = g @ b.T`` and ``dL/db = a.T @ g`` (equations ``eq-grad-h``,
-    ``eq-grad-w2`` and ``eq-grad-w1`` are instances of these two rules).
+    ``eq-grad-w2`` and ``eq-grad-w1`` are instances of these two rules),
+    each computed only if that input requires a gradient.
 
     Parameters
     ----------
@@ -170,8 +218,10 @@ def matmul(a, b, *, name=""):
             f"{b.shape}"
         )
 
-    def backward(grad):  # grad: (N, M)
-        return grad @ b.value.T, a.value.T @ grad  # (N, K), (K, M)
+    def backward(grad):  # grad: (N, M); skip what nobody needs
+        grad_a = grad @ b.value.T if a.requires_grad else None  # (N, K)
+        grad_b = a.value.T @ grad if b.requires_grad else None  # (K, M)
+        return grad_a, grad_b
 
     return Node(a.value @ b.value, (a, b), backward, op="matmul", name=name)
 
@@ -224,7 +274,7 @@ def sub(a, b, *, name=""):
         )
 
     def backward(grad):
-        return grad, -grad
+        return grad, (-grad if b.requires_grad else None)
 
     return Node(a.value - b.value, (a, b), backward, op="sub", name=name)
 
@@ -359,10 +409,102 @@ def network_loss(x, y, w1, w2):
     return sum_all(square(diff, name="sq"), name="loss")
 
 
+def deep_network_loss(x, y, weights):
+    """The graph of the loss of a ReLU network with any number of layers.
+
+    ``len(weights) - 1`` hidden layers: ``a1 = x @ w1``, ``h1 = relu(a1)``,
+    ``a2 = h1 @ w2``, ..., and ``yhat = h @ w_last`` with no ReLU, followed
+    by the loss of equation ``eq-loss``. With two weight matrices it builds
+    the same operations as :func:`network_loss` (with the nodes named
+    ``a1``, ``h1`` instead of ``a``, ``h``).
+
+    Parameters
+    ----------
+    x : Node, shape (N, D)
+    y : Node, shape (N, C)
+    weights : sequence of Node, at least one
+        Shapes (D, H1), (H1, H2), ..., (H_last, C).
+
+    Returns
+    -------
+    Node, shape ()
+        The sum of squared errors, named ``"loss"``.
+
+    Raises
+    ------
+    ValueError
+        If ``weights`` is empty (shapes are checked by :func:`matmul`).
+
+    Examples
+    --------
+    >>> x, y = Node(np.ones((2, 3))), Node(np.zeros((2, 1)))
+    >>> ws = [Node(np.ones((3, 4))), Node(np.ones((4, 4))), Node(np.ones((4, 1)))]
+    >>> float(deep_network_loss(x, y, ws).value)  # each prediction is 48
+    4608.0
+    """
+    weights = list(weights)
+    if not weights:
+        raise ValueError("weights must hold at least one weight matrix")
+    h = x
+    for layer, w in enumerate(weights[:-1], start=1):
+        a = matmul(h, w, name=f"a{layer}")
+        h = relu(a, name=f"h{layer}")
+    yhat = matmul(h, weights[-1], name="yhat")
+    diff = sub(yhat, y, name="diff")
+    return sum_all(square(diff, name="sq"), name="loss")
+
+
+def graph_nbytes(root):
+    """Bytes of the arrays that the graph of ``root`` keeps alive, by kind.
+
+    Every node holds its value for as long as the graph exists, and, after
+    :meth:`Node.backward`, every node that requires a gradient also holds
+    its ``grad``.
+
+    Parameters
+    ----------
+    root : Node
+
+    Returns
+    -------
+    dict of str to int
+        ``"data"``: values of the leaves that require no gradient (``x``,
+        ``y``); ``"weights"``: values of the leaves that do;
+        ``"activations"``: values of the nodes computed by operations, the
+        forward pass's intermediate results; ``"gradients"``: the ``grad``
+        arrays currently set (0 before ``backward``).
+
+    Examples
+    --------
+    >>> x = Node(np.ones((2, 3)), requires_grad=False)
+    >>> w = Node(np.ones((3, 1)))
+    >>> loss = sum_all(matmul(x, w))
+    >>> graph_nbytes(loss)  # float64: 8 bytes a number; loss is 1 number
+    {'data': 48, 'weights': 24, 'activations': 24, 'gradients': 0}
+    >>> loss.backward()
+    >>> graph_nbytes(loss)["gradients"]  # w, the product and the loss
+    48
+    """
+    count = {"data": 0, "weights": 0, "activations": 0, "gradients": 0}
+    for node in topological_order(root):
+        if node.parents:
+            count["activations"] += node.value.nbytes
+        elif node.requires_grad:
+            count["weights"] += node.value.nbytes
+        else:
+            count["data"] += node.value.nbytes
+        if node.grad is not None:
+            count["gradients"] += node.grad.nbytes
+    return count
+
+
 def loss_and_gradients(x, y, w1, w2):
     """Loss and both weight gradients, by automatic differentiation.
 
-    The same contract as the hand-derived :func:`tinynet.loss_and_gradients`.
+    The same contract as the hand-derived :func:`tinynet.loss_and_gradients`,
+    including the types: ``float32`` arrays give ``float32`` gradients, and
+    mixed types follow NumPy's promotion. ``x`` and ``y`` are leaves that
+    require no gradient, so no work is spent on dL/dx or dL/dy.
 
     Parameters
     ----------
@@ -376,9 +518,9 @@ def loss_and_gradients(x, y, w1, w2):
     loss : float
         Sum of squared errors.
     dw1 : numpy.ndarray, shape (D, H)
-        dL/dw1.
+        dL/dw1, of the dtype of ``w1``.
     dw2 : numpy.ndarray, shape (H, C)
-        dL/dw2.
+        dL/dw2, of the dtype of ``w2``.
 
     Raises
     ------
@@ -396,7 +538,9 @@ def loss_and_gradients(x, y, w1, w2):
     """
     check_network(x, w1, w2, y)
     w1_node, w2_node = Node(w1, name="w1"), Node(w2, name="w2")
-    loss = network_loss(Node(x, name="x"), Node(y, name="y"), w1_node, w2_node)
+    x_node = Node(x, name="x", requires_grad=False)
+    y_node = Node(y, name="y", requires_grad=False)
+    loss = network_loss(x_node, y_node, w1_node, w2_node)
     loss.backward()
     return float(loss.value), w1_node.grad, w2_node.grad
 
@@ -411,6 +555,8 @@ def _check_node(name, value):
 
 __all__ = [
     "Node",
+    "deep_network_loss",
+    "graph_nbytes",
     "loss_and_gradients",
     "matmul",
     "network_loss",

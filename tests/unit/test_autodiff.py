@@ -2,8 +2,11 @@
 
 The network's gradients are compared with the hand-derived
 tinynet.loss_and_gradients (to 1e-12 relative, on several shapes including
-C > 1); every operation's backward function is compared with centered finite
-differences; and, only when PyTorch is installed, with torch.autograd.
+C > 1, and in float32 and mixed precision with the same dtypes); every
+operation's backward function is compared with centered finite differences;
+leaves with requires_grad=False get no gradient and cost no work; the deep
+network's gradients match finite differences; graph_nbytes counts exactly;
+and, only when PyTorch is installed, the gradients match torch.autograd.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import pytest
 import tinynet
 from tinynet.autodiff import (
     Node,
+    deep_network_loss,
+    graph_nbytes,
     loss_and_gradients,
     matmul,
     network_loss,
@@ -271,6 +276,168 @@ def test_returned_gradients_are_new_arrays(small_problem):
     for grad in (dw1, dw2):
         for array in (x, y, w1, w2):
             assert not np.shares_memory(grad, array)
+
+
+# ------------------------------------------------------ dtypes
+
+
+def test_float32_keeps_its_dtype_like_the_hand_derived_functions(small_problem):
+    """float32 in, float32 out, as tinynet.loss_and_gradients (no silent float64)."""
+    x, y, w1, w2 = (v.astype(np.float32) for v in small_problem)
+    loss, dw1, dw2 = loss_and_gradients(x, y, w1, w2)
+    ref_loss, ref_dw1, ref_dw2 = tinynet.loss_and_gradients(x, y, w1, w2)
+    assert type(loss) is float
+    assert dw1.dtype == ref_dw1.dtype == np.float32
+    assert dw2.dtype == ref_dw2.dtype == np.float32
+    assert abs(loss - ref_loss) <= 1e-5 * abs(ref_loss)
+    np.testing.assert_allclose(dw1, ref_dw1, rtol=1e-5, atol=1e-5 * np.abs(ref_dw1).max())
+    np.testing.assert_allclose(dw2, ref_dw2, rtol=1e-5, atol=1e-5 * np.abs(ref_dw2).max())
+
+
+def test_mixed_dtypes_follow_numpy_promotion_like_the_hand_derived_functions(small_problem):
+    """float32 data with float64 weights: the same dtypes as the hand-derived code."""
+    x, y, w1, w2 = small_problem
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    _, dw1, dw2 = loss_and_gradients(x32, y32, w1, w2)
+    _, ref_dw1, ref_dw2 = tinynet.loss_and_gradients(x32, y32, w1, w2)
+    assert dw1.dtype == ref_dw1.dtype == np.float64
+    assert dw2.dtype == ref_dw2.dtype == np.float64
+    assert tinynet.relative_error(dw1, ref_dw1) < RTOL
+    assert tinynet.relative_error(dw2, ref_dw2) < RTOL
+
+
+def test_node_keeps_floats_and_converts_integers():
+    v32 = np.ones((2, 2), dtype=np.float32)
+    node = Node(v32)
+    assert node.value.dtype == np.float32 and node.value is v32  # not copied
+    assert Node(np.arange(3)).value.dtype == np.float64
+    out = square(node)
+    sum_all(out).backward()
+    assert out.value.dtype == node.grad.dtype == np.float32
+
+
+# ------------------------------------------------------ requires_grad
+
+
+def test_leaves_without_requires_grad_get_no_gradient(small_problem):
+    """Same weight gradients with or without dL/dx, and x.grad stays None."""
+    x, y, w1, w2 = small_problem
+    grads = {}
+    for needs in (True, False):
+        nx, ny = Node(x, requires_grad=needs), Node(y, requires_grad=needs)
+        nw1, nw2 = Node(w1), Node(w2)
+        network_loss(nx, ny, nw1, nw2).backward()
+        grads[needs] = (nw1.grad, nw2.grad)
+        assert (nx.grad is not None) is needs and (ny.grad is not None) is needs
+    for with_x, without_x in zip(grads[True], grads[False], strict=True):
+        np.testing.assert_array_equal(with_x, without_x)
+
+
+def test_operations_inherit_requires_grad_and_skip_unneeded_products():
+    a = Node(np.ones((2, 3)), requires_grad=False)
+    b = Node(np.ones((3, 4)))
+    c = Node(np.ones((2, 3)), requires_grad=False)
+    assert matmul(a, b).requires_grad and not relu(a).requires_grad
+    assert not sub(a, c).requires_grad
+    # matmul's backward function does not compute dL/da when a needs none
+    grad_a, grad_b = matmul(a, b)._backward(np.ones((2, 4)))
+    assert grad_a is None and grad_b.shape == (3, 4)
+    p, q = Node(np.ones((4, 2))), Node(np.ones((2, 3)), requires_grad=False)
+    grad_a, grad_b = matmul(p, q)._backward(np.ones((4, 3)))
+    assert grad_a.shape == (4, 2) and grad_b is None
+
+
+def test_loss_and_gradients_computes_no_data_gradient(monkeypatch, small_problem):
+    """loss_and_gradients builds x and y as leaves that require no gradient."""
+    import tinynet.autodiff as ad
+
+    leaves = []
+    build = ad.network_loss
+
+    def recording(*nodes):
+        leaves.extend(nodes)
+        return build(*nodes)
+
+    monkeypatch.setattr(ad, "network_loss", recording)
+    loss_and_gradients(*small_problem)
+    x, y, w1, w2 = leaves
+    assert not x.requires_grad and x.grad is None
+    assert not y.requires_grad and y.grad is None
+    assert w1.grad is not None and w2.grad is not None
+
+
+def test_requires_grad_is_for_leaves_and_backward_needs_one():
+    a = Node(np.ones((1, 1)))
+    with pytest.raises(ValueError, match="requires_grad is for leaves"):
+        Node(np.ones((1, 1)), (a,), lambda g: (g,), requires_grad=False)
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        sum_all(Node(np.ones((1, 1)), requires_grad=False)).backward()
+
+
+# ------------------------------------------------------ deep networks, memory
+
+
+def test_deep_network_loss_with_two_weights_is_network_loss(small_problem):
+    x, y, w1, w2 = small_problem
+    nw = [Node(w1), Node(w2)]
+    deep = deep_network_loss(Node(x), Node(y), nw)
+    deep.backward()
+    loss, dw1, dw2 = loss_and_gradients(x, y, w1, w2)
+    assert float(deep.value) == loss
+    np.testing.assert_array_equal(nw[0].grad, dw1)
+    np.testing.assert_array_equal(nw[1].grad, dw2)
+    names = [n.name for n in topological_order(deep) if n.parents]
+    assert names == ["a1", "h1", "yhat", "diff", "sq", "loss"]
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+def test_deep_network_gradients_match_fd(layers, fd_checks):
+    rng = np.random.default_rng(10 + layers)
+    sizes = [5] + [4] * (layers - 1) + [2]
+    x, y = rng.standard_normal((6, 5)), rng.standard_normal((6, 2))
+    ws = [rng.standard_normal((m, n)) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+    nodes = [Node(w) for w in ws]
+    deep_network_loss(Node(x, requires_grad=False), Node(y, requires_grad=False), nodes).backward()
+
+    def loss_of(k):
+        def f(w):
+            h = x
+            for j, wj in enumerate(ws):
+                h = h @ (w if j == k else wj)
+                if j < len(ws) - 1:
+                    h = np.maximum(h, 0)
+            return float(np.sum((h - y) ** 2))
+
+        return f
+
+    for k, (w, node) in enumerate(zip(ws, nodes, strict=True)):
+        fd_checks(node.grad, loss_of(k), w)
+
+
+def test_deep_network_loss_needs_weights():
+    with pytest.raises(ValueError, match="at least one"):
+        deep_network_loss(Node(np.ones((1, 1))), Node(np.ones((1, 1))), [])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layers", [1, 2, 5])
+def test_graph_nbytes_counts_exactly(layers, dtype):
+    """data N(D+C), weights DH + (L-1)H^2 + HC, activations 2LNH + 3NC + 1 numbers."""
+    n, d, h, c = 7, 6, 5, 3
+    item = np.dtype(dtype).itemsize
+    rng = np.random.default_rng(0)
+    x = Node(rng.standard_normal((n, d)).astype(dtype), requires_grad=False)
+    y = Node(rng.standard_normal((n, c)).astype(dtype), requires_grad=False)
+    sizes = [d] + [h] * layers + [c]
+    ws = [Node(rng.standard_normal((p, q)).astype(dtype)) for p, q in zip(sizes[:-1], sizes[1:], strict=True)]
+    loss = deep_network_loss(x, y, ws)
+    weights = d * h + (layers - 1) * h * h + h * c
+    activations = 2 * (layers) * n * h + 3 * n * c + 1
+    before = graph_nbytes(loss)
+    assert before == {"data": item * n * (d + c), "weights": item * weights,
+                      "activations": item * activations, "gradients": 0}
+    loss.backward()
+    assert graph_nbytes(loss)["gradients"] == item * (weights + activations)
 
 
 # ------------------------------------------------------ bad inputs
