@@ -36,6 +36,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import kernels
 from .activations import relu, relu_backward
 from .gradcheck import (
+    column_indices,
     numerical_gradient,
     numerical_gradient_at,
     random_indices,
@@ -94,6 +95,7 @@ __all__ = [
     "TrainResult",
     "TrainingDivergedError",
     "check_network",
+    "column_indices",
     "forward",
     "grad_h",
     "grad_w1",

@@ -110,21 +110,75 @@ def random_indices(shape, count, rng):
     return [tuple(int(i) for i in np.unravel_index(k, shape)) for k in flat]
 
 
-def relative_error(a, b) -> float:
-    """Largest element-wise relative error between two arrays.
+def column_indices(shape, rng, per_column=1):
+    """Draw ``per_column`` distinct rows in every column of a 2-D array.
 
-    Implements equation ``eq-relative-error``::
+    A bug in one hidden unit corrupts one column of ``dL/dW1``; a sample of
+    random entries of the whole matrix misses a given column often (20
+    entries of a 1000 x 100 matrix miss it with probability 0.99**20, about
+    82%). This sample checks every column.
 
-        max_i |a_i - b_i| / max(|a_i|, |b_i|)
+    Parameters
+    ----------
+    shape : tuple of int, length 2
+        ``(rows, columns)`` of the array, for example ``w1.shape`` = (D, H).
+    rng : numpy.random.Generator
+    per_column : int, default 1
+        Entries per column; at most ``rows``.
 
-    with 0 where both entries are 0, and infinity if either array holds NaN
-    or infinity. Below about 1e-7 two float64 gradients
-    agree; above 1e-2 one of them is almost surely wrong (see the chapter
-    *Checking gradients* for the thresholds).
+    Returns
+    -------
+    list of tuple of int, length ``columns * per_column``
+        Index tuples ``(i, j)``, column by column, ``j`` from 0 to
+        ``columns - 1``.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` is not 2-D or ``per_column`` exceeds the rows.
+
+    Examples
+    --------
+    >>> sorted({j for i, j in column_indices((1000, 4), np.random.default_rng(0))})
+    [0, 1, 2, 3]
+    """
+    if len(tuple(shape)) != 2:
+        raise ValueError(f"shape must be 2-D (rows, columns), got {tuple(shape)}")
+    rows, columns = (check_positive_int("shape", int(n)) for n in shape)
+    per_column = check_positive_int("per_column", per_column)
+    check_generator("rng", rng)
+    if per_column > rows:
+        raise ValueError(
+            f"per_column={per_column} exceeds the {rows} rows of shape {tuple(shape)}"
+        )
+    return [
+        (int(i), j)
+        for j in range(columns)
+        for i in rng.choice(rows, size=per_column, replace=False)
+    ]
+
+
+def relative_error(a, b, floor=0.0) -> float:
+    """Largest element-wise relative error between two arrays, with a floor.
+
+    Implements equation ``eq-relative-error-floored``::
+
+        max_i |a_i - b_i| / max(|a_i|, |b_i|, floor)
+
+    which with ``floor=0`` (the default) is equation ``eq-relative-error``,
+    with 0 where both entries are 0. The result is infinity if either array
+    holds NaN or infinity. Round-off in a numerical gradient is absolute,
+    about ``u |L| / eps``, so without a floor the smallest entries report the
+    largest errors; a floor of a small fraction of the largest entry, such as
+    ``1e-3 * np.abs(a).max()``, judges them on the gradient's scale. Below
+    about 1e-7 two float64 gradients agree; above 1e-2 one of them is almost
+    surely wrong (see the chapter *Checking gradients* for the thresholds).
 
     Parameters
     ----------
     a, b : numpy.ndarray, same shape
+    floor : float, default 0.0
+        The least denominator, a finite number >= 0, in the units of ``a``.
 
     Returns
     -------
@@ -133,18 +187,26 @@ def relative_error(a, b) -> float:
     Raises
     ------
     TypeError
-        If an argument is not a numpy array.
+        If ``a`` or ``b`` is not a numpy array, or ``floor`` not a real number.
     ValueError
-        If the shapes differ (no broadcasting).
+        If the shapes differ (no broadcasting), or ``floor`` is negative or
+        not finite.
 
     Examples
     --------
     >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.2]))
     0.09090909090909098
+    >>> relative_error(np.array([1e-3, 2.0]), np.array([2e-3, 2.0]), floor=0.1)
+    0.01
     """
     for name, value in (("a", a), ("b", b)):
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
+    if isinstance(floor, bool) or not isinstance(floor, numbers.Real):
+        raise TypeError(f"floor must be a real number, got {floor!r}")
+    floor = float(floor)
+    if not (math.isfinite(floor) and floor >= 0):
+        raise ValueError(f"floor must be a finite number >= 0, got {floor!r}")
     if a.shape != b.shape:
         raise ValueError(
             f"a has shape {a.shape} but b has shape {b.shape}; they must match exactly"
@@ -155,7 +217,7 @@ def relative_error(a, b) -> float:
         return math.inf  # a NaN or inf gradient fails every threshold
     a = a.astype(np.float64)
     b = b.astype(np.float64)
-    scale = np.maximum(np.abs(a), np.abs(b))
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
     diff = np.abs(a - b)
     ratio = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
     return float(ratio.max())

@@ -1,4 +1,4 @@
-"""Tests of tinynet.gradcheck: numerical gradients, random indices, relative error."""
+"""Tests of tinynet.gradcheck: numerical gradients, random and per-column indices, relative error."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from tinynet import numerical_gradient, numerical_gradient_at, random_indices, relative_error
+from tinynet import (
+    column_indices,
+    numerical_gradient,
+    numerical_gradient_at,
+    random_indices,
+    relative_error,
+)
 
 # ------------------------------------------------------ numerical_gradient
 
@@ -217,3 +223,80 @@ def test_relative_error_does_not_modify_inputs():
     relative_error(a, b)
     np.testing.assert_array_equal(a, a0)
     np.testing.assert_array_equal(b, b0)
+
+
+# ------------------------------------------------- relative_error with a floor
+
+
+def test_relative_error_floor_known_values():
+    """max_i |a_i - b_i| / max(|a_i|, |b_i|, floor), checked entry by entry."""
+    a = np.array([1e-3, 2.0, -4.0])
+    b = np.array([2e-3, 2.2, -5.0])
+    floor = 0.5
+    expected = max(1e-3 / 0.5, 0.2 / 2.2, 1.0 / 5.0)
+    assert relative_error(a, b, floor=floor) == pytest.approx(expected, rel=1e-15)
+    assert relative_error(a, b, floor=floor) == relative_error(b, a, floor=floor)
+    # a floor above every magnitude makes it the absolute error over the floor
+    assert relative_error(a, b, floor=10.0) == pytest.approx(1.0 / 10.0, rel=1e-15)
+
+
+def test_relative_error_floor_zero_is_the_plain_formula():
+    """floor=0 (the default) gives exactly eq-relative-error."""
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    assert relative_error(a, b, floor=0.0) == relative_error(a, b)
+    assert relative_error(a, b, floor=0) == relative_error(a, b)
+
+
+def test_relative_error_floor_tames_round_off_on_small_entries():
+    """An absolute error e on an entry of size s reports e/s without a floor, e/floor with one."""
+    g = np.array([1e4, 1e-2])
+    noisy = g + np.array([0.0, 1e-4])            # the same absolute round-off
+    assert relative_error(g, noisy) == pytest.approx(1e-4 / (1e-2 + 1e-4), rel=1e-12)
+    assert relative_error(g, noisy, floor=1e-3 * 1e4) == pytest.approx(1e-4 / 10.0, rel=1e-12)
+    assert relative_error(g, -g, floor=1e-3 * 1e4) == 2.0   # a sign flip still fails
+
+
+def test_relative_error_floor_bad_values():
+    """A negative, infinite or NaN floor raises ValueError, a non-number TypeError."""
+    a = np.ones(2)
+    for floor in (-1.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match=r"^floor must be a finite number >= 0"):
+            relative_error(a, a, floor=floor)
+    for floor in ("1", None, True):
+        with pytest.raises(TypeError, match=r"^floor must be a real number"):
+            relative_error(a, a, floor=floor)
+
+
+# --------------------------------------------------------- column_indices
+
+
+def test_column_indices_cover_every_column():
+    """column_indices gives per_column distinct in-range rows in every column, in column order."""
+    indices = column_indices((7, 5), np.random.default_rng(0), per_column=3)
+    assert len(indices) == 15
+    assert [j for _, j in indices] == [j for j in range(5) for _ in range(3)]
+    for j in range(5):
+        rows = [i for i, jj in indices if jj == j]
+        assert len(set(rows)) == 3 and all(0 <= i < 7 for i in rows)
+    assert all(type(i) is int and type(j) is int for i, j in indices)
+    assert indices == column_indices((7, 5), np.random.default_rng(0), per_column=3)
+
+
+def test_column_indices_all_rows():
+    """per_column equal to the rows gives every entry once."""
+    indices = column_indices((3, 2), np.random.default_rng(1), per_column=3)
+    assert sorted(indices) == list(np.ndindex(3, 2))
+
+
+def test_column_indices_bad_arguments():
+    """A shape not 2-D, too many per column or a non-Generator rng is refused."""
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"^shape must be 2-D"):
+        column_indices((3, 4, 5), rng)
+    with pytest.raises(ValueError, match=r"per_column=4 exceeds the 3 rows of shape \(3, 4\)"):
+        column_indices((3, 4), rng, per_column=4)
+    with pytest.raises(ValueError, match=r"^per_column must be a positive integer"):
+        column_indices((3, 4), rng, per_column=0)
+    with pytest.raises(TypeError, match=r"^rng must be a numpy.random.Generator"):
+        column_indices((3, 4), np.random.RandomState(0))
