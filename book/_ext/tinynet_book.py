@@ -76,16 +76,18 @@ def _relative_to_root(docname: str) -> str:
     return "../" * docname.count("/")
 
 
-def _pdf_paragraph(config, docname: str) -> nodes.paragraph:
+def _pdf_paragraph(config, docname: str, relative: bool = True) -> nodes.paragraph:
     """'The PDF of version X: <address>. Cite page numbers from it.'
 
-    The link is relative, so it works offline and in a local copy of the
-    site; its text is the permanent address, ready to paste.
+    On the site the link is relative, so it works offline and in a local copy
+    of the site; its text is the permanent address, ready to paste. In the
+    PDF itself the link is that address.
     """
     para = nodes.paragraph()
     para += nodes.Text(f"PDF of version {config.release}: ")
     url = pdf_url(config) or pdf_filename(config.release)
-    para += nodes.reference(url, url, refuri=_relative_to_root(docname) + pdf_filename(config.release))
+    href = _relative_to_root(docname) + pdf_filename(config.release) if relative else url
+    para += nodes.reference(url, url, refuri=href)
     para += nodes.Text(
         f". Cite page numbers from the PDF of version {config.release}: "
         "the web pages have none, and the PDF of another version may paginate differently."
@@ -197,7 +199,8 @@ class BookPdf(SphinxDirective):
     """``.. book-pdf::``: the PDF's address, and to cite its page numbers."""
 
     def run(self):
-        return [_pdf_paragraph(self.config, self.env.docname)]
+        on_the_site = self.env.app.builder.format == "html"
+        return [_pdf_paragraph(self.config, self.env.docname, relative=on_the_site)]
 
 
 class BookCitation(SphinxDirective):

@@ -260,6 +260,15 @@ def test_no_line_runs_past_the_margin():
     assert not [w for w in widths if w > 5], f"overfull lines wider than 5 pt: {widths}"
 
 
+def test_links_in_the_pdf_are_absolute(pdf):
+    """A relative link in a PDF points nowhere once the file is downloaded."""
+    tex = next(LATEX.glob("*.tex")).read_text(encoding="utf-8")
+    targets = re.findall(r"\\(?:sphinxhref|href|url)\{([^}]*)\}", tex)
+    assert targets
+    relative = [t for t in targets if not re.match(r"(https?|mailto):", t)]
+    assert not relative, f"relative links in the PDF: {relative}"
+
+
 def test_the_book_ends_with_the_bibliography_and_has_the_errata(pdf):
     text = normalised(" ".join(pages(pdf)))
     assert "Errata of the original post" in text
