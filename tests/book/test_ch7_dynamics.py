@@ -85,7 +85,7 @@ def test_whole_network_sharpness_rises_as_w1_takes_over(seed0):
     assert whole[3] > whole[0] > 2 > whole[5]
     # At iteration 3 the W2 block alone is already at the threshold, the W1 block is sharp.
     assert 1e-6 * w2_block_curvature(x, hist.snapshots[3][0]) < 2.01
-    assert sharp(3, "w1") > 3.5 and sharp(4, "w1") == pytest.approx(whole[4], rel=1e-2)
+    assert sharp(3, "w1") > 3.5 and sharp(4, "w1") == pytest.approx(whole[4], rel=3e-2)
 
 
 def test_just_above_the_limit_no_unit_dies(seed0):
@@ -157,5 +157,5 @@ def test_adam_sum_and_mean_take_the_same_steps(seed0):
     total = _final(seed0, 1e-2, method="adam")
     mean = _final(seed0, 1e-2, method="adam", loss="mean")
     assert np.max(np.abs(total.w1 - mean.w1)) < 1e-6
-    np.testing.assert_allclose(mean.losses * 128, total.losses, rtol=1e-6)
+    np.testing.assert_allclose(mean.losses * 128, total.losses, rtol=1e-6, atol=1e-6)
     assert total.losses[-1] < 1e-3 and total.dead[-1] == 0
