@@ -1,7 +1,8 @@
-"""Plain gradient descent on the sum (or mean) of squared errors.
+"""Gradient descent on the sum (or mean) of squared errors.
 
 One loop, :func:`gradient_descent`, with optional records of what happens
-inside it (dead units, weight snapshots); :func:`train` is that loop with
+inside it (dead units, weight snapshots) and a choice of step rule (plain,
+heavy-ball momentum, Adam); :func:`train` is that loop with plain steps and
 nothing recorded, and :func:`learning_rate_sweep` runs it at several rates.
 
 Book chapters: *Training* (``book/06-training.ipynb``) and *Why it trains,
