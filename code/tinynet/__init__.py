@@ -75,6 +75,7 @@ from .training import (
     TrainResult,
     gradient_descent,
     learning_rate_sweep,
+    step_rule,
     train,
 )
 
@@ -118,5 +119,6 @@ __all__ = [
     "relu_backward",
     "sse_loss",
     "sse_loss_backward",
+    "step_rule",
     "train",
 ]

@@ -29,18 +29,54 @@ LOSS_KINDS = ("sum", "mean")
 METHODS = ("plain", "momentum", "adam")
 
 
-def _step_rule(method, learning_rate, beta, beta2, epsilon):
-    """The step of one iteration from the gradients: ``update(i, g1, g2)``.
+def step_rule(method="plain", learning_rate=LEARNING_RATE, *, beta=0.9,
+              beta2=0.999, epsilon=1e-8):
+    """The step of one iteration from the gradients, for :func:`gradient_descent`.
 
-    ``"plain"``: ``learning_rate * g`` (eq-gd-update). ``"momentum"`` (heavy
-    ball, Polyak 1964; eq-momentum): ``v <- beta v + g``, step
-    ``learning_rate * v``. ``"adam"`` (Kingma and Ba 2015; eq-adam): moving
-    averages ``m`` of ``g`` and ``s`` of ``g**2``, corrected for their zero
-    start, step ``learning_rate * m_hat / (sqrt(s_hat) + epsilon)``. The
-    returned function gets the raw gradients (for ``"plain"`` and
-    ``"momentum"`` already multiplied by ``learning_rate``, which is cheaper)
-    and may modify them.
+    ``"plain"``: the step is ``learning_rate * g`` (equation ``eq-gd-update``).
+    ``"momentum"`` (heavy ball, Polyak 1964; equation ``eq-momentum``):
+    ``v <- beta v + g``, step ``learning_rate * v``. ``"adam"`` (Kingma and
+    Ba 2015; equation ``eq-adam``): running means ``m`` of ``g`` and ``s``
+    of ``g**2``, corrected for their start at zero, step
+    ``learning_rate * m_hat / (sqrt(s_hat) + epsilon)``.
+
+    Parameters
+    ----------
+    method : {"plain", "momentum", "adam"}, default "plain"
+    learning_rate : float, default 1e-6
+        Positive and finite.
+    beta : float, default 0.9
+        Momentum's factor, or Adam's decay of the mean of the gradients; in
+        [0, 1).
+    beta2 : float, default 0.999
+        Adam's decay of the mean of the squared gradients; in [0, 1).
+    epsilon : float, default 1e-8
+        Adam's guard against division by zero; positive.
+
+    Returns
+    -------
+    callable
+        ``update(i, g1, g2) -> (step1, step2)`` for iteration ``i = 0, 1,
+        ...``, with ``g1`` of shape (D, H) and ``g2`` of shape (H, C) and
+        steps of the same shapes, to be subtracted from ``w1`` and ``w2``.
+        For ``"plain"`` and ``"momentum"`` it expects the gradients already
+        multiplied by ``learning_rate`` (cheaper, see
+        :func:`gradient_descent`); Adam divides by their size, so it expects
+        the gradients themselves. It keeps its state (``v``, or ``m`` and
+        ``s``) between calls and may modify ``g1`` and ``g2``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown or a number is out of range.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be 'plain', 'momentum' or 'adam', got {method!r}")
+    learning_rate = check_positive_float("learning_rate", learning_rate)
+    for name, value in (("beta", beta), ("beta2", beta2)):
+        if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+            raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    epsilon = check_positive_float("epsilon", epsilon)
     if method == "plain":
         return lambda i, g1, g2: (g1, g2)
     state = {}
@@ -231,12 +267,7 @@ def gradient_descent(
     learning_rate = check_positive_float("learning_rate", learning_rate)
     if loss not in LOSS_KINDS:
         raise ValueError(f"loss must be 'sum' or 'mean', got {loss!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be 'plain', 'momentum' or 'adam', got {method!r}")
-    for name, value in (("beta", beta), ("beta2", beta2)):
-        if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-            raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    epsilon = check_positive_float("epsilon", epsilon)
+    update = step_rule(method, learning_rate, beta=beta, beta2=beta2, epsilon=epsilon)
     wanted = set()
     for i in snapshot_at:
         i = check_positive_int("snapshot_at[]", i, allow_zero=True)
@@ -248,7 +279,6 @@ def gradient_descent(
     scale = 1.0 if loss == "sum" else 1.0 / y.size
     # Adam divides by the size of the gradient, so it gets the gradient itself.
     step_scale = scale if method == "adam" else learning_rate * scale
-    update = _step_rule(method, learning_rate, beta, beta2, epsilon)
 
     w1 = w1.copy()
     w2 = w2.copy()
@@ -402,5 +432,6 @@ __all__ = [
     "TrainingDivergedError",
     "gradient_descent",
     "learning_rate_sweep",
+    "step_rule",
     "train",
 ]

@@ -468,3 +468,14 @@ def test_step_rule_bad_inputs(kwargs, error, pattern):
     x, y, w1, w2 = _tiny_problem()
     with pytest.raises(error, match=pattern):
         gradient_descent(x, y, w1, w2, 2, 1e-3, **kwargs)
+
+
+def test_step_rule_plain_returns_the_gradients_and_checks_arguments():
+    g1, g2 = np.ones((3, 2)), np.ones((2, 1))
+    update = tinynet.step_rule("plain", 1e-3)
+    s1, s2 = update(0, g1, g2)
+    assert s1 is g1 and s2 is g2
+    with pytest.raises(ValueError, match=r"^learning_rate must be a positive finite number"):
+        tinynet.step_rule("adam", -1.0)
+    with pytest.raises(ValueError, match=r"^method must be 'plain', 'momentum' or 'adam'"):
+        tinynet.step_rule("nesterov")
