@@ -14,11 +14,14 @@ NumPy*. One module per concept:
   ``mean_loss_and_gradients``, each checking its arguments
 - :mod:`tinynet.problem`: the original post's sizes, settings and
   ``original_problem(seed)``
-- :mod:`tinynet.training`: ``gradient_descent`` (the one training loop),
-  ``train`` and ``learning_rate_sweep``
+- :mod:`tinynet.training`: ``gradient_descent`` (the one training loop, with
+  plain, heavy-ball momentum or Adam steps), ``train`` and
+  ``learning_rate_sweep``
 - :mod:`tinynet.gradcheck`: ``numerical_gradient``, ``relative_error``
-- :mod:`tinynet.diagnostics`: dead units, the least-squares floor and the
-  curvature of the loss; import it as ``from tinynet.diagnostics import ...``
+- :mod:`tinynet.diagnostics`: dead units, the least-squares floor, the
+  curvature of the loss (``hessian_vector_product``,
+  ``top_hessian_eigenvalue``) and ``reduce_inputs``; import it as
+  ``from tinynet.diagnostics import ...``
 - :mod:`tinynet.selfcheck`: checks of the reader's own functions
   (``check_forward``, ``check_grad_w2``, ..., ``check_train``) that name
   the mistake and the section that explains it
@@ -73,6 +76,7 @@ from .training import (
     TrainResult,
     gradient_descent,
     learning_rate_sweep,
+    step_rule,
     train,
 )
 
@@ -117,5 +121,6 @@ __all__ = [
     "relu_backward",
     "sse_loss",
     "sse_loss_backward",
+    "step_rule",
     "train",
 ]

@@ -6,8 +6,12 @@ at one learning rate and not another, and why it stalls above zero:
 - :func:`dead_units`: the hidden units that output zero on the whole batch;
 - :func:`least_squares_floor`: the lowest loss ``w2`` alone can reach;
 - :func:`w2_block_curvature`: the exact largest curvature along ``w2``;
+- :func:`hessian_vector_product`: the exact product of the Hessian with a
+  direction (Pearlmutter's R-operator);
 - :func:`top_hessian_eigenvalue`: the largest curvature of the loss, by power
-  iteration on finite-difference Hessian-vector products.
+  iteration on those products;
+- :func:`reduce_inputs`: the same problem with N inputs per sample instead of
+  D, which trains identically and about eight times faster per iteration.
 
 Shapes as everywhere in :mod:`tinynet`: ``x`` (N, D), ``w1`` (D, H),
 ``w2`` (H, C), ``y`` (N, C). No function modifies its inputs, and randomness
@@ -23,7 +27,12 @@ from typing import NamedTuple
 import numpy as np
 
 from . import kernels
-from ._checks import check_generator, check_positive_float, check_positive_int
+from ._checks import (
+    check_generator,
+    check_matrix,
+    check_positive_int,
+    check_same_shape,
+)
 from .network import check_network
 
 
@@ -145,25 +154,87 @@ def w2_block_curvature(x, w1):
     return float(np.linalg.eigvalsh(2.0 * (h.T @ h))[-1])
 
 
+def hessian_vector_product(x, y, w1, w2, v1, v2):
+    """The exact product of the loss's Hessian with a direction ``(v1, v2)``.
+
+    Pearlmutter's R-operator, equation ``eq-hvp``: the directional derivative
+    ``R{f} = d/dt f(w1 + t v1, w2 + t v2)`` at ``t = 0`` of every line of
+    the forward and backward pass::
+
+        R{A}       = x @ v1
+        R{H~}      = R{A} * (A > 0)
+        R{dL/dyhat} = 2 (R{H~} @ w2 + H~ @ v2)
+        R{dL/dW2}  = R{H~}.T @ dL/dyhat + H~.T @ R{dL/dyhat}
+        R{dL/dH~}  = R{dL/dyhat} @ w2.T + dL/dyhat @ v2.T
+        R{dL/dW1}  = x.T @ (R{dL/dH~} * (A > 0))
+
+    The ReLU mask ``A > 0`` has derivative zero wherever it is defined (away
+    from ``A = 0``, a set of probability zero), so the result is the exact
+    Hessian-vector product there, for the cost of about two backward passes.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, D)
+    y : numpy.ndarray, shape (N, C)
+    w1 : numpy.ndarray, shape (D, H)
+    w2 : numpy.ndarray, shape (H, C)
+        The point at which the Hessian is taken.
+    v1 : numpy.ndarray, shape (D, H)
+    v2 : numpy.ndarray, shape (H, C)
+        The direction, shaped like the weights.
+
+    Returns
+    -------
+    hv1 : numpy.ndarray, shape (D, H)
+    hv2 : numpy.ndarray, shape (H, C)
+        The two blocks of ``Hessian @ (v1, v2)`` for the sum-of-squares loss.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is not a finite 2-D float array, the shapes do not fit
+        together, or ``v1`` or ``v2`` is not shaped like ``w1`` or ``w2``.
+
+    Examples
+    --------
+    The ``w2`` block of the Hessian is ``2 H~.T @ H~`` (eq-hessian-w2):
+
+    >>> x = np.array([[1.0, 2.0]]); y = np.array([[0.5]])
+    >>> w1 = np.array([[1.0], [1.0]]); w2 = np.array([[2.0]])
+    >>> hessian_vector_product(x, y, w1, w2, np.zeros((2, 1)), np.ones((1, 1)))[1]
+    array([[18.]])
+    """
+    check_network(x, w1, w2, y)
+    check_matrix("v1", v1)
+    check_matrix("v2", v2)
+    check_same_shape("v1", v1, "w1", w1)
+    check_same_shape("v2", v2, "w2", w2)
+    a = x @ w1
+    mask = a > 0.0
+    h = np.where(mask, a, 0.0)
+    g = 2.0 * (h @ w2 - y)                   # dL/dyhat, (N, C)
+    r_a = x @ v1                             # R{A}, (N, H)
+    r_h = np.where(mask, r_a, 0.0)           # R{H~}: the mask does not move
+    r_g = 2.0 * (r_h @ w2 + h @ v2)          # R{dL/dyhat}, (N, C)
+    hv2 = r_h.T @ g + h.T @ r_g              # R{dL/dW2}, (H, C)
+    r_dh = r_g @ w2.T + g @ v2.T             # R{dL/dH~}, (N, H)
+    hv1 = x.T @ np.where(mask, r_dh, 0.0)    # R{dL/dW1}, (D, H)
+    return hv1, hv2
+
+
 #: The weights that move in :func:`top_hessian_eigenvalue`, for each value of ``block``.
 BLOCKS = {"all": ("w1", "w2"), "w1": ("w1",), "w2": ("w2",)}
 
 
-def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
-    """Estimate the largest Hessian eigenvalue of the loss by power iteration.
+def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all"):
+    """The largest Hessian eigenvalue of the loss, by power iteration.
 
     The Hessian of the sum-of-squares loss has 100,100 rows for the book's
-    network, too many to form, but its product with a vector ``v`` is the
-    directional derivative of the gradient, which a centered difference of
-    :func:`tinynet.loss_and_gradients` gives for two gradient evaluations::
-
-        H v ~ (g(theta + s v) - g(theta - s v)) / (2 s)
-
-    Power iteration repeats ``v <- H v / ||H v||``; ``v`` turns towards the
+    network, too many to form, but its product with a direction is exact and
+    cheap (:func:`hessian_vector_product`, equation ``eq-hvp``). Power
+    iteration repeats ``v <- H v / ||H v||``; ``v`` turns towards the
     eigenvector whose eigenvalue is largest in absolute value, and the
-    Rayleigh quotient ``v . H v`` estimates that eigenvalue. The loss is
-    piecewise quadratic (ReLU is piecewise linear), so the difference is
-    exact up to round-off unless the step crosses a ReLU kink.
+    Rayleigh quotient ``v . H v`` estimates that eigenvalue.
 
     Parameters
     ----------
@@ -172,16 +243,13 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
     w1 : numpy.ndarray, shape (D, H)
     w2 : numpy.ndarray, shape (H, C)
     iters : int
-        Number of power-iteration steps (each costs two gradient evaluations);
+        Number of power-iteration steps (each one Hessian-vector product);
         50 is plenty when the top eigenvalue stands well apart from the rest.
     rng : numpy.random.Generator
         Draws the random starting vector.
     block : {"all", "w1", "w2"}, default "all"
         Which parameters move: all of them (the full Hessian), or only ``w1``
         or only ``w2`` (the diagonal block of the Hessian).
-    eps : float, default 1e-6
-        Relative step of the difference: the step along the unit vector ``v``
-        is ``s = eps * max(1, ||theta||)`` with ``theta`` the moving parameters.
 
     Returns
     -------
@@ -197,50 +265,96 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all", eps=1e-6):
     Notes
     -----
     Plain gradient descent with learning rate ``lr`` is stable along an
-    eigenvector with eigenvalue ``lam > 0`` only if ``lr < 2 / lam``.
+    eigenvector with eigenvalue ``lam > 0`` only if ``lr < 2 / lam``
+    (``eq-gd-stability``). Setting the rate from ``lambda_max`` found by power
+    iteration is the method of LeCun, Simard and Pearlmutter (1993).
     """
     check_network(x, w1, w2, y)
     iters = check_positive_int("iters", iters)
     check_generator("rng", rng)
-    eps = check_positive_float("eps", eps)
     if block not in BLOCKS:
         raise ValueError(f"block must be 'all', 'w1' or 'w2', got {block!r}")
-    moving = BLOCKS[block]
-    weights = {"w1": w1, "w2": w2}
-
-    def gradient(theta):
-        # theta holds the moving weights, flattened one after the other.
-        current = dict(weights)
-        start = 0
-        for name in moving:
-            size = weights[name].size
-            current[name] = theta[start:start + size].reshape(weights[name].shape)
-            start += size
-        _, dw1, dw2 = kernels.loss_and_gradients(x, y, current["w1"], current["w2"])
-        grads = {"w1": dw1, "w2": dw2}
-        return np.concatenate([grads[name].ravel() for name in moving])
-
-    theta = np.concatenate([weights[name].ravel() for name in moving])
-    step = eps * max(1.0, float(np.linalg.norm(theta)))
-
-    v = rng.standard_normal(theta.size)
-    v /= np.linalg.norm(v)
+    moves = [name in BLOCKS[block] for name in ("w1", "w2")]
+    v1 = rng.standard_normal(w1.shape) * moves[0]
+    v2 = rng.standard_normal(w2.shape) * moves[1]
     eigenvalue = 0.0
     for _ in range(iters):
-        hv = (gradient(theta + step * v) - gradient(theta - step * v)) / (2.0 * step)
-        eigenvalue = float(v @ hv)
-        norm = float(np.linalg.norm(hv))
-        if norm == 0.0:  # the loss is flat along v: H v = 0
+        norm = np.sqrt(np.sum(v1 * v1) + np.sum(v2 * v2))
+        v1, v2 = v1 / norm, v2 / norm
+        hv1, hv2 = hessian_vector_product(x, y, w1, w2, v1, v2)
+        hv1, hv2 = hv1 * moves[0], hv2 * moves[1]   # keep the block's rows only
+        eigenvalue = float(np.sum(v1 * hv1) + np.sum(v2 * hv2))
+        if not (hv1.any() or hv2.any()):   # the loss is flat along v: H v = 0
             return 0.0
-        v = hv / norm
+        v1, v2 = hv1, hv2
     return eigenvalue
+
+
+class ReducedProblem(NamedTuple):
+    """What :func:`reduce_inputs` returns.
+
+    Attributes
+    ----------
+    x : numpy.ndarray, shape (N, N)
+        ``L``, the lower-triangular Cholesky factor of ``x @ x.T``.
+    w1 : numpy.ndarray, shape (N, H)
+        ``L^-1 @ x @ w1``, so that ``L @ w1`` is the original ``A``.
+    """
+
+    x: np.ndarray
+    w1: np.ndarray
+
+
+def reduce_inputs(x, w1):
+    """The same problem with N inputs per sample instead of D, for D >= N.
+
+    Equation ``eq-reduced``: with ``L`` the Cholesky factor of the N x N Gram
+    matrix, ``x @ x.T = L @ L.T``, replace ``x`` by ``L`` and ``w1`` by
+    ``L^-1 @ x @ w1``. The pre-activations are unchanged, ``L @ (L^-1 x w1) =
+    x @ w1``; and a gradient step moves them by ``-lr * x @ x.T @ dL/dA`` in
+    the original problem and by ``-lr * L @ L.T @ dL/dA`` in the reduced one,
+    the same matrix. So training ``(L, L^-1 x w1)`` takes the same steps in
+    ``A``, ``w2`` and the loss as training ``(x, w1)``, up to rounding, has
+    the same dead units, and its Hessian has the same non-zero eigenvalues
+    (``L^-1 x`` has orthonormal rows). With D = 1000 and N = 128 each
+    iteration is about eight times cheaper.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, D)
+        Inputs whose N rows are linearly independent (so D >= N).
+    w1 : numpy.ndarray, shape (D, H)
+
+    Returns
+    -------
+    ReducedProblem
+        Named tuple ``(x, w1)`` of shapes (N, N) and (N, H).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is not a finite 2-D float array, ``x @ w1`` does not
+        chain, or the rows of ``x`` are not linearly independent.
+    """
+    check_network(x, w1)
+    try:
+        lower = np.linalg.cholesky(x @ x.T)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            f"x has shape {x.shape}: reduce_inputs needs linearly independent "
+            f"rows (at least as many columns as rows)"
+        ) from None
+    return ReducedProblem(lower, np.linalg.solve(lower, x @ w1))
 
 
 __all__ = [
     "BLOCKS",
     "LeastSquaresFloor",
+    "ReducedProblem",
     "dead_units",
+    "hessian_vector_product",
     "least_squares_floor",
+    "reduce_inputs",
     "top_hessian_eigenvalue",
     "w2_block_curvature",
 ]

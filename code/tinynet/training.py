@@ -1,7 +1,8 @@
-"""Plain gradient descent on the sum (or mean) of squared errors.
+"""Gradient descent on the sum (or mean) of squared errors.
 
 One loop, :func:`gradient_descent`, with optional records of what happens
-inside it (dead units, weight snapshots); :func:`train` is that loop with
+inside it (dead units, weight snapshots) and a choice of step rule (plain,
+heavy-ball momentum, Adam); :func:`train` is that loop with plain steps and
 nothing recorded, and :func:`learning_rate_sweep` runs it at several rates.
 
 Book chapters: *Training* (``book/06-training.ipynb``) and *Why it trains,
@@ -23,6 +24,87 @@ from .problem import LEARNING_RATE, NUM_LOOPS
 #: The losses :func:`gradient_descent` can descend, and the factor by which
 #: each multiplies the sum of squared errors (a mean divides by N * C).
 LOSS_KINDS = ("sum", "mean")
+
+#: The step rules :func:`gradient_descent` can apply to the gradients.
+METHODS = ("plain", "momentum", "adam")
+
+
+def step_rule(method="plain", learning_rate=LEARNING_RATE, *, beta=0.9,
+              beta2=0.999, epsilon=1e-8):
+    """The step of one iteration from the gradients, for :func:`gradient_descent`.
+
+    ``"plain"``: the step is ``learning_rate * g`` (equation ``eq-gd-update``).
+    ``"momentum"`` (heavy ball, Polyak 1964; equation ``eq-momentum``):
+    ``v <- beta v + g``, step ``learning_rate * v``. ``"adam"`` (Kingma and
+    Ba 2015; equation ``eq-adam``): running means ``m`` of ``g`` and ``s``
+    of ``g**2``, corrected for their start at zero, step
+    ``learning_rate * m_hat / (sqrt(s_hat) + epsilon)``.
+
+    Parameters
+    ----------
+    method : {"plain", "momentum", "adam"}, default "plain"
+    learning_rate : float, default 1e-6
+        Positive and finite.
+    beta : float, default 0.9
+        Momentum's factor, or Adam's decay of the mean of the gradients; in
+        [0, 1).
+    beta2 : float, default 0.999
+        Adam's decay of the mean of the squared gradients; in [0, 1).
+    epsilon : float, default 1e-8
+        Adam's guard against division by zero; positive.
+
+    Returns
+    -------
+    callable
+        ``update(i, g1, g2) -> (step1, step2)`` for iteration ``i = 0, 1,
+        ...``, with ``g1`` of shape (D, H) and ``g2`` of shape (H, C) and
+        steps of the same shapes, to be subtracted from ``w1`` and ``w2``.
+        For ``"plain"`` and ``"momentum"`` it expects the gradients already
+        multiplied by ``learning_rate`` (cheaper, see
+        :func:`gradient_descent`); Adam divides by their size, so it expects
+        the gradients themselves. It keeps its state (``v``, or ``m`` and
+        ``s``) between calls and may modify ``g1`` and ``g2``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown or a number is out of range.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be 'plain', 'momentum' or 'adam', got {method!r}")
+    learning_rate = check_positive_float("learning_rate", learning_rate)
+    for name, value in (("beta", beta), ("beta2", beta2)):
+        if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+            raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    epsilon = check_positive_float("epsilon", epsilon)
+    if method == "plain":
+        return lambda i, g1, g2: (g1, g2)
+    state = {}
+    if method == "momentum":
+        def update(i, g1, g2):
+            if not state:
+                state["v"] = [np.zeros_like(g1), np.zeros_like(g2)]
+            for v, g in zip(state["v"], (g1, g2)):
+                v *= beta
+                v += g
+            return state["v"]
+        return update
+
+    def update(i, g1, g2):  # adam
+        if not state:
+            state["m"] = [np.zeros_like(g1), np.zeros_like(g2)]
+            state["s"] = [np.zeros_like(g1), np.zeros_like(g2)]
+        steps = []
+        for m, s, g in zip(state["m"], state["s"], (g1, g2)):
+            m *= beta
+            m += (1.0 - beta) * g
+            s *= beta2
+            s += (1.0 - beta2) * g * g
+            m_hat = m / (1.0 - beta ** (i + 1))
+            s_hat = s / (1.0 - beta2 ** (i + 1))
+            steps.append(learning_rate * m_hat / (np.sqrt(s_hat) + epsilon))
+        return steps
+    return update
 
 
 class TrainResult(NamedTuple):
@@ -103,10 +185,14 @@ def gradient_descent(
     learning_rate=LEARNING_RATE,
     *,
     loss="sum",
+    method="plain",
+    beta=0.9,
+    beta2=0.999,
+    epsilon=1e-8,
     record_dead=False,
     snapshot_at=(),
 ) -> TrainHistory:
-    """Train the two-layer network by plain gradient descent, recording on request.
+    """Train the two-layer network by gradient descent, recording on request.
 
     Each iteration runs the forward pass, the loss, the backward pass and the
     update of equation ``eq-gd-update``::
@@ -117,6 +203,9 @@ def gradient_descent(
     the algorithm of the original post: full batch, constant learning rate,
     no momentum. The loss is the sum of squared errors (``loss="sum"``, as in
     the post) or their mean (``loss="mean"``, the sum divided by N * C).
+    Two other step rules replace the plain step: heavy-ball momentum
+    (``method="momentum"``, equation ``eq-momentum``) and Adam
+    (``method="adam"``, equation ``eq-adam``); the rest of the loop is the same.
 
     Every gradient is linear in dL/dyhat, so the loop multiplies that small
     (N, C) array by ``learning_rate`` (and by 1 / (N * C) for the mean) and
@@ -142,6 +231,15 @@ def gradient_descent(
         Step size, a positive finite number.
     loss : {"sum", "mean"}, default "sum"
         Which loss to descend.
+    method : {"plain", "momentum", "adam"}, default "plain"
+        The step rule: plain gradient descent, heavy-ball momentum, or Adam.
+    beta : float, default 0.9
+        Momentum's factor, or Adam's decay of the mean of the gradients; in
+        [0, 1).
+    beta2 : float, default 0.999
+        Adam's decay of the mean of the squared gradients; in [0, 1).
+    epsilon : float, default 1e-8
+        Adam's guard against division by zero; positive.
     record_dead : bool, default False
         Count the dead hidden units (:func:`tinynet.kernels.dead_units`)
         before every update.
@@ -169,6 +267,7 @@ def gradient_descent(
     learning_rate = check_positive_float("learning_rate", learning_rate)
     if loss not in LOSS_KINDS:
         raise ValueError(f"loss must be 'sum' or 'mean', got {loss!r}")
+    update = step_rule(method, learning_rate, beta=beta, beta2=beta2, epsilon=epsilon)
     wanted = set()
     for i in snapshot_at:
         i = check_positive_int("snapshot_at[]", i, allow_zero=True)
@@ -178,7 +277,8 @@ def gradient_descent(
             )
         wanted.add(i)
     scale = 1.0 if loss == "sum" else 1.0 / y.size
-    step_scale = learning_rate * scale
+    # Adam divides by the size of the gradient, so it gets the gradient itself.
+    step_scale = scale if method == "adam" else learning_rate * scale
 
     w1 = w1.copy()
     w2 = w2.copy()
@@ -200,10 +300,11 @@ def gradient_descent(
             if record_dead:
                 dead[i] = np.count_nonzero(kernels.dead_units(a))
             dpredictions = kernels.sse_loss_backward(predictions, y)
-            dpredictions *= step_scale  # now learning_rate * dL/dyhat
-            w1_step, w2_step = kernels.backward(x, w2, a, h, dpredictions, out=w1_step)
-            w1 -= w1_step
-            w2 -= w2_step
+            dpredictions *= step_scale  # now learning_rate * dL/dyhat (but Adam)
+            g1, g2 = kernels.backward(x, w2, a, h, dpredictions, out=w1_step)
+            step1, step2 = update(i, g1, g2)
+            w1 -= step1
+            w2 -= step2
     # The last update can overflow too; the loss it leads to is never computed.
     if not (np.isfinite(w1).all() and np.isfinite(w2).all()):
         raise TrainingDivergedError(num_loops, learning_rate, losses.copy())
@@ -324,11 +425,13 @@ def learning_rate_sweep(x, y, w1, w2, learning_rates, num_loops=200):
 
 __all__ = [
     "LOSS_KINDS",
+    "METHODS",
     "SweepPoint",
     "TrainHistory",
     "TrainResult",
     "TrainingDivergedError",
     "gradient_descent",
     "learning_rate_sweep",
+    "step_rule",
     "train",
 ]

@@ -7,10 +7,14 @@ import pytest
 
 import reference
 from tinynet import init_weights, loss_and_gradients, make_data
+from tinynet import gradient_descent
 from tinynet.diagnostics import (
     LeastSquaresFloor,
+    ReducedProblem,
     dead_units,
+    hessian_vector_product,
     least_squares_floor,
+    reduce_inputs,
     top_hessian_eigenvalue,
     w2_block_curvature,
 )
@@ -148,7 +152,7 @@ def test_w2_block_curvature_all_dead_is_zero():
 
 @pytest.mark.parametrize("block", ["all", "w1", "w2"])
 def test_top_hessian_eigenvalue_against_formed_hessian(small_problem, block):
-    """Power iteration on FD Hessian-vector products finds the exact top eigenvalue."""
+    """Power iteration on exact Hessian-vector products finds the top eigenvalue."""
     x, y, w1, w2 = small_problem
     exact = _largest_magnitude(np.linalg.eigvalsh(_fd_hessian(x, y, w1, w2, block)))
     estimate = top_hessian_eigenvalue(x, y, w1, w2, 3000, np.random.default_rng(0), block=block)
@@ -179,7 +183,6 @@ def test_top_hessian_eigenvalue_deterministic_and_pure(tiny):
         ({"rng": None}, TypeError, r"^rng must be a numpy.random.Generator.*got NoneType"),
         ({"rng": 0}, TypeError, r"^rng must be a numpy.random.Generator.*got int"),
         ({"block": "w3"}, ValueError, r"^block must be 'all', 'w1' or 'w2', got 'w3'"),
-        ({"eps": 0.0}, ValueError, r"^eps must be a positive finite number, got 0.0"),
         ({"y": "1-D"}, ValueError, r"^y has shape \(10,\) but the predictions .* \(10, 2\)"),
     ],
 )
@@ -190,3 +193,122 @@ def test_top_hessian_eigenvalue_bad_inputs(tiny, kwargs, error, pattern):
     args = {"x": x, "y": y, "w1": w1, "w2": w2, "iters": 5, "rng": np.random.default_rng(0)} | kwargs
     with pytest.raises(error, match=pattern):
         top_hessian_eigenvalue(**args)
+
+
+# ---------------------------------------------------------- Hessian-vector products
+
+
+def _reference_gradient(x, y, w1, w2):
+    """The gradient of the reference's loss, from tests/reference.py (not tinynet)."""
+    a = x @ w1
+    h = reference.relu(a)
+    g = 2.0 * (h @ w2 - y)
+    return x.T @ ((g @ w2.T) * (a > 0)), h.T @ g
+
+
+def test_hessian_vector_product_equals_fd_of_gradient(problem):
+    """H v equals the centred difference of the (reference) gradient along v."""
+    x, y, w1, w2 = problem
+    rng = np.random.default_rng(5)
+    v1, v2 = rng.standard_normal(w1.shape), rng.standard_normal(w2.shape)
+    hv1, hv2 = hessian_vector_product(x, y, w1, w2, v1, v2)
+    assert hv1.shape == w1.shape and hv2.shape == w2.shape
+    s = 1e-6  # kink-free problem: no pre-activation within 1e-3 of 0
+    plus = _reference_gradient(x, y, w1 + s * v1, w2 + s * v2)
+    minus = _reference_gradient(x, y, w1 - s * v1, w2 - s * v2)
+    for ours, p, m in zip((hv1, hv2), plus, minus):
+        fd = (p - m) / (2 * s)
+        scale = max(1.0, float(np.max(np.abs(fd))))
+        np.testing.assert_allclose(ours, fd, rtol=1e-6, atol=1e-6 * scale)
+
+
+@pytest.mark.parametrize("block", ["all", "w1", "w2"])
+def test_hessian_vector_product_matches_formed_hessian(small_problem, block):
+    x, y, w1, w2 = small_problem
+    hess = _fd_hessian(x, y, w1, w2, "all")
+    v = np.random.default_rng(3).standard_normal(w1.size + w2.size)
+    if block == "w1":
+        v[w1.size:] = 0
+    elif block == "w2":
+        v[: w1.size] = 0
+    hv1, hv2 = hessian_vector_product(
+        x, y, w1, w2, v[: w1.size].reshape(w1.shape), v[w1.size:].reshape(w2.shape)
+    )
+    np.testing.assert_allclose(np.concatenate([hv1.ravel(), hv2.ravel()]), hess @ v,
+                               rtol=1e-5, atol=1e-5 * np.abs(hess).max())
+
+
+def test_hessian_vector_product_is_symmetric(tiny):
+    """u . H v = v . H u exactly up to rounding: the Hessian is symmetric."""
+    x, y, w1, w2 = tiny
+    rng = np.random.default_rng(11)
+    u = rng.standard_normal(w1.shape), rng.standard_normal(w2.shape)
+    v = rng.standard_normal(w1.shape), rng.standard_normal(w2.shape)
+    hu = hessian_vector_product(x, y, w1, w2, *u)
+    hv = hessian_vector_product(x, y, w1, w2, *v)
+    u_hv = np.sum(u[0] * hv[0]) + np.sum(u[1] * hv[1])
+    v_hu = np.sum(v[0] * hu[0]) + np.sum(v[1] * hu[1])
+    assert u_hv == pytest.approx(v_hu, rel=1e-12)
+
+
+def test_hessian_vector_product_w2_block_is_2_htop_h(tiny):
+    """Along w2 only, H v = (cross term, 2 h.T h v2) (eq-hessian-w2)."""
+    x, y, w1, w2 = tiny
+    v2 = np.random.default_rng(4).standard_normal(w2.shape)
+    _, hv2 = hessian_vector_product(x, y, w1, w2, np.zeros_like(w1), v2)
+    h = reference.relu(x @ w1)
+    np.testing.assert_allclose(hv2, 2 * h.T @ h @ v2, rtol=1e-12, atol=1e-12)
+
+
+def test_hessian_vector_product_pure_and_bad_inputs(tiny):
+    x, y, w1, w2 = tiny
+    v1, v2 = np.ones_like(w1), np.ones_like(w2)
+    saved = [a.copy() for a in (x, y, w1, w2, v1, v2)]
+    hessian_vector_product(x, y, w1, w2, v1, v2)
+    for a, b in zip((x, y, w1, w2, v1, v2), saved):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"^v1 has shape \(5, 6\) but w1 has shape \(6, 5\)"):
+        hessian_vector_product(x, y, w1, w2, v1.T, v2)
+    with pytest.raises(ValueError, match=r"^v2 must be 2-D"):
+        hessian_vector_product(x, y, w1, w2, v1, v2.ravel())
+    with pytest.raises(TypeError, match=r"^v1 must hold floating-point numbers"):
+        hessian_vector_product(x, y, w1, w2, v1.astype(int), v2)
+
+
+# ---------------------------------------------------------- the reduced problem
+
+
+def test_reduce_inputs_keeps_preactivations_and_gram():
+    rng = np.random.default_rng(8)
+    x, y = make_data(7, 12, 2, rng)
+    w1, w2 = init_weights(12, 5, 2, rng)
+    reduced = reduce_inputs(x, w1)
+    assert isinstance(reduced, ReducedProblem)
+    assert reduced.x.shape == (7, 7) and reduced.w1.shape == (7, 5)
+    np.testing.assert_allclose(reduced.x @ reduced.w1, x @ w1, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(reduced.x @ reduced.x.T, x @ x.T, rtol=1e-12, atol=1e-10)
+
+
+def test_reduce_inputs_trains_identically_and_keeps_curvature():
+    """Same losses, dead units and top Hessian eigenvalue (eq-reduced)."""
+    rng = np.random.default_rng(9)
+    x, y = make_data(8, 30, 1, rng)
+    w1, w2 = init_weights(30, 6, 1, rng)
+    reduced = reduce_inputs(x, w1)
+    full = gradient_descent(x, y, w1, w2, 50, 1e-3, record_dead=True)
+    small = gradient_descent(reduced.x, y, reduced.w1, w2, 50, 1e-3, record_dead=True)
+    np.testing.assert_allclose(small.losses, full.losses, rtol=1e-9)
+    np.testing.assert_array_equal(small.dead, full.dead)
+    np.testing.assert_allclose(small.w2, full.w2, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(reduced.x @ small.w1, x @ full.w1, rtol=1e-8, atol=1e-10)
+    lam_full = top_hessian_eigenvalue(x, y, w1, w2, 500, np.random.default_rng(0))
+    lam_small = top_hessian_eigenvalue(reduced.x, y, reduced.w1, w2, 500, np.random.default_rng(0))
+    assert lam_small == pytest.approx(lam_full, rel=1e-8)
+
+
+def test_reduce_inputs_bad_inputs(tiny):
+    x, _, w1, _ = tiny
+    with pytest.raises(ValueError, match=r"^x has shape \(10, 4\): reduce_inputs needs linearly independent rows"):
+        reduce_inputs(x[:, :4], w1[:4])
+    with pytest.raises(ValueError, match=r"^inner dimensions do not chain"):
+        reduce_inputs(x, w1.T)

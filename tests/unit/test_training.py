@@ -382,3 +382,100 @@ def test_history_bad_inputs(tiny, kwargs, error, pattern):
     args = {"num_loops": 10, "learning_rate": 1e-3} | kwargs
     with pytest.raises(error, match=pattern):
         gradient_descent(*tiny, **args)
+
+
+# ---------------------------------------------------------- momentum and Adam
+
+
+def _reference_gradients(x, y, w1, w2):
+    """Loss and gradients from the original post's formulas (tests/reference.py style)."""
+    a = x @ w1
+    h = reference.relu(a)
+    g = 2.0 * (h @ w2 - y)
+    return float(np.sum((h @ w2 - y) ** 2)), x.T @ ((g @ w2.T) * (a > 0)), h.T @ g
+
+
+def _tiny_problem():
+    rng = np.random.default_rng(21)
+    x, y = make_data(9, 7, 2, rng)
+    w1, w2 = init_weights(7, 5, 2, rng)
+    return x, y, w1 * 0.3, w2 * 0.3
+
+
+def test_momentum_follows_the_heavy_ball_recurrence():
+    """v <- beta v + g, w <- w - lr v (eq-momentum), against a direct loop."""
+    x, y, w1, w2 = _tiny_problem()
+    lr, beta = 2e-3, 0.8
+    hist = gradient_descent(x, y, w1, w2, 30, lr, method="momentum", beta=beta)
+    r1, r2 = w1.copy(), w2.copy()
+    v1, v2 = np.zeros_like(w1), np.zeros_like(w2)
+    losses = []
+    for _ in range(30):
+        loss, g1, g2 = _reference_gradients(x, y, r1, r2)
+        losses.append(loss)
+        v1, v2 = beta * v1 + g1, beta * v2 + g2
+        r1, r2 = r1 - lr * v1, r2 - lr * v2
+    np.testing.assert_allclose(hist.losses, losses, rtol=1e-10)
+    np.testing.assert_allclose(hist.w1, r1, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hist.w2, r2, rtol=1e-10, atol=1e-12)
+
+
+def test_momentum_with_beta_zero_is_plain_descent():
+    x, y, w1, w2 = _tiny_problem()
+    plain = gradient_descent(x, y, w1, w2, 20, 1e-3)
+    heavy = gradient_descent(x, y, w1, w2, 20, 1e-3, method="momentum", beta=0.0)
+    np.testing.assert_array_equal(plain.losses, heavy.losses)
+    np.testing.assert_array_equal(plain.w1, heavy.w1)
+
+
+def test_adam_follows_its_equations():
+    """eq-adam with bias correction, against a direct loop."""
+    x, y, w1, w2 = _tiny_problem()
+    lr, b1, b2, eps = 1e-2, 0.9, 0.99, 1e-8
+    hist = gradient_descent(x, y, w1, w2, 25, lr, method="adam", beta=b1, beta2=b2, epsilon=eps)
+    r = [w1.copy(), w2.copy()]
+    m = [np.zeros_like(w1), np.zeros_like(w2)]
+    s = [np.zeros_like(w1), np.zeros_like(w2)]
+    for t in range(1, 26):
+        _, g1, g2 = _reference_gradients(x, y, *r)
+        for k, g in enumerate((g1, g2)):
+            m[k] = b1 * m[k] + (1 - b1) * g
+            s[k] = b2 * s[k] + (1 - b2) * g * g
+            r[k] = r[k] - lr * (m[k] / (1 - b1**t)) / (np.sqrt(s[k] / (1 - b2**t)) + eps)
+    np.testing.assert_allclose(hist.w1, r[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(hist.w2, r[1], rtol=1e-9, atol=1e-12)
+
+
+def test_adam_same_steps_for_sum_and_mean_loss():
+    """Adam is scale-invariant: the mean loss (sum / (N C)) takes the same steps."""
+    x, y, w1, w2 = _tiny_problem()
+    total = gradient_descent(x, y, w1, w2, 40, 1e-2, method="adam", epsilon=1e-12)
+    mean = gradient_descent(x, y, w1, w2, 40, 1e-2, method="adam", loss="mean", epsilon=1e-12)
+    np.testing.assert_allclose(mean.w1, total.w1, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mean.losses * y.size, total.losses, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"method": "sgd"}, ValueError, r"^method must be 'plain', 'momentum' or 'adam', got 'sgd'"),
+        ({"beta": 1.0}, ValueError, r"^beta must be a number in \[0, 1\), got 1.0"),
+        ({"beta2": -0.1}, ValueError, r"^beta2 must be a number in \[0, 1\), got -0.1"),
+        ({"epsilon": 0.0}, ValueError, r"^epsilon must be a positive finite number, got 0.0"),
+    ],
+)
+def test_step_rule_bad_inputs(kwargs, error, pattern):
+    x, y, w1, w2 = _tiny_problem()
+    with pytest.raises(error, match=pattern):
+        gradient_descent(x, y, w1, w2, 2, 1e-3, **kwargs)
+
+
+def test_step_rule_plain_returns_the_gradients_and_checks_arguments():
+    g1, g2 = np.ones((3, 2)), np.ones((2, 1))
+    update = tinynet.step_rule("plain", 1e-3)
+    s1, s2 = update(0, g1, g2)
+    assert s1 is g1 and s2 is g2
+    with pytest.raises(ValueError, match=r"^learning_rate must be a positive finite number"):
+        tinynet.step_rule("adam", -1.0)
+    with pytest.raises(ValueError, match=r"^method must be 'plain', 'momentum' or 'adam'"):
+        tinynet.step_rule("nesterov")
