@@ -177,7 +177,7 @@ def test_licences_in_readme_footer_and_files(html_dir):
     assert "MIT License" in (ROOT / "LICENSE").read_text()
     assert "Attribution 4.0 International" in (ROOT / "LICENSE-TEXT").read_text()
     for path in site_pages():
-        footer = soup(path).get_text(" ")
+        footer = soup(path).select_one("footer.bd-footer-content").get_text(" ")
         assert "CC BY 4.0" in footer and "MIT" in footer, f"{path.name}: no licence in footer"
         assert "2026" in footer and "2023" not in footer
 
