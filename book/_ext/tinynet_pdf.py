@@ -12,9 +12,18 @@ output the same book as the site, and a citable one:
 - **Unnumbered pages stay unnumbered.** Pages the toc leaves unnumbered
   ("How to cite") would become chapter 14; they are set with LaTeX's section
   numbering off. The preface's page headers say "Preface", not "Contents".
-- **Solutions look different from exercises**: a solution is set as a
-  ``hint`` box, styled in ``book/_latex/tinynet.sty`` (a grey panel with a
-  rule on its left), an exercise as a ``note``.
+- **The bibliography stays in the References appendix**, as on the site.
+  Sphinx's LaTeX builder gathers every citation into one list at the end of
+  the document (after "How to cite"); here the entries stay where the
+  ``bibliography`` directive put them, set without a chapter heading of
+  their own (``sphinxthebibliography`` in ``book/_latex/tinynet.sty``).
+- **Solutions look different from exercises, and come after them**: a
+  solution is set as a ``hint`` box, styled in ``book/_latex/tinynet.sty``
+  (a grey panel with a rule on its left), an exercise as a ``note``; the
+  solutions of a chapter are gathered at its end, after a heading of their
+  own, so that its exercises can be printed and tried without them.
+- **Long tables break across pages** (``longtable``) instead of running
+  into the footer.
 - **Citable**: a title page with the title, the authors, the version, the
   date, the licences and the addresses of the site and of this PDF; the PDF's
   metadata (title, author, subject, keywords) from CITATION.cff.
@@ -29,6 +38,9 @@ import yaml
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.builders.latex.nodes import thebibliography
+from sphinx.builders.latex.transforms import BibliographyTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.i18n import format_date
 from sphinx.util.texescape import escape
 
@@ -136,6 +148,65 @@ def _unnumbered_pages(app: Sphinx, doctree: nodes.document, docname: str) -> Non
         start.insert(0, nodes.raw("", command, format="latex"))
 
 
+class CitationsInPlace(SphinxPostTransform):
+    """Wrap each run of citations in a ``thebibliography`` where it stands
+    (in place of Sphinx's BibliographyTransform, which moves them all to the
+    end of the document)."""
+
+    default_priority = BibliographyTransform.default_priority
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        parents = []
+        for citation in self.document.findall(nodes.citation):
+            if citation.parent not in parents:
+                parents.append(citation.parent)
+        for parent in parents:
+            citations = [child for child in parent.children if isinstance(child, nodes.citation)]
+            first = parent.index(citations[0])
+            bibliography = thebibliography()
+            for citation in citations:
+                parent.remove(citation)
+                bibliography += citation
+            parent.insert(first, bibliography)
+
+
+class SolutionsAtTheEnd(SphinxPostTransform):
+    """Move each chapter's solutions to its end, after a heading."""
+
+    default_priority = 990  # after sphinx-exercise has titled them
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        from sphinx_exercise.nodes import solution_node
+
+        for start in self.document.findall(addnodes.start_of_file):
+            chapter = self.env.toc_secnumbers.get(start["docname"], {}).get("")
+            solutions = [node for node in start.findall(solution_node)]
+            if not chapter or not solutions:
+                continue
+            sections = [child for child in start.children if isinstance(child, nodes.section)]
+            home = sections[-1] if sections else start
+            for node in solutions:
+                node.parent.remove(node)
+            home += nodes.rubric("", f"Solutions to the exercises of Chapter {chapter[0]}")
+            home.extend(solutions)
+
+
+class LongTables(SphinxPostTransform):
+    """Tables of more than LONG rows may break across pages."""
+
+    LONG = 12
+    default_priority = 990
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        for table in self.document.findall(nodes.table):
+            rows = sum(len(body.children) for body in table.findall(nodes.tbody))
+            if rows > self.LONG and "longtable" not in table["classes"]:
+                table["classes"].append("longtable")
+
+
 def _visit_solution(self, node) -> None:
     from sphinx_exercise.nodes import visit_solution_node
 
@@ -151,4 +222,9 @@ def setup(app: Sphinx):
     app.connect("env-get-updated", _exercises_numbered_as_on_the_site, priority=900)
     app.connect("doctree-resolved", _unnumbered_pages)
     app.add_node(solution_node, override=True, latex=(_visit_solution, depart_solution_node))
+    if BibliographyTransform in app.registry.post_transforms:
+        app.registry.post_transforms.remove(BibliographyTransform)
+    app.add_post_transform(CitationsInPlace)
+    app.add_post_transform(SolutionsAtTheEnd)
+    app.add_post_transform(LongTables)
     return {"version": book_version(), "parallel_read_safe": True, "parallel_write_safe": True}
