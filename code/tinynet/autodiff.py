@@ -12,8 +12,11 @@ one node at a time. A leaf created with ``requires_grad=False`` (the data
 computing one for it.
 
 Values keep their floating-point type: ``float32`` leaves give ``float32``
-values and gradients, and mixed types follow NumPy's promotion, exactly as
-the hand-derived functions do.
+values and gradients, and mixed types follow NumPy's promotion in every
+operation, backward as well as forward: a node's gradient has the dtype
+NumPy's promotion gives its value and the gradients that reach it. So
+:func:`loss_and_gradients` returns gradients of the dtype the hand-derived
+functions return, ``numpy.result_type(x, y, w1, w2)``.
 
 The network of the book, written with nodes (:func:`network_loss`)::
 
@@ -137,7 +140,9 @@ class Node:
         reverse topological order, so that a node's gradient is complete,
         summed over all the nodes that use it, before it is passed on to its
         parents. Calling it twice gives the same gradients (they are reset,
-        not accumulated across calls).
+        not accumulated across calls). A gradient follows NumPy's promotion:
+        when a ``float64`` gradient reaches a ``float32`` node, the node's
+        gradient becomes ``float64``.
 
         Raises
         ------
@@ -173,6 +178,9 @@ class Node:
                         f" returned a gradient of shape {grad.shape} for a "
                         f"parent of shape {parent.value.shape}"
                     )
+                wider = np.result_type(parent.grad, grad)
+                if parent.grad.dtype != wider:  # promote, as NumPy would
+                    parent.grad = parent.grad.astype(wider)
                 parent.grad += grad  # += : a node used twice sums both terms
 
     @property
@@ -502,9 +510,12 @@ def loss_and_gradients(x, y, w1, w2):
     """Loss and both weight gradients, by automatic differentiation.
 
     The same contract as the hand-derived :func:`tinynet.loss_and_gradients`,
-    including the types: ``float32`` arrays give ``float32`` gradients, and
-    mixed types follow NumPy's promotion. ``x`` and ``y`` are leaves that
-    require no gradient, so no work is spent on dL/dx or dL/dy.
+    including the types: both gradients have the dtype
+    ``numpy.result_type(x, y, w1, w2)``, so ``float32`` arrays give
+    ``float32`` gradients and any ``float64`` argument gives ``float64``
+    gradients, because every operation, forward and backward, follows
+    NumPy's promotion. ``x`` and ``y`` are leaves that require no gradient,
+    so no work is spent on dL/dx or dL/dy.
 
     Parameters
     ----------
@@ -518,9 +529,9 @@ def loss_and_gradients(x, y, w1, w2):
     loss : float
         Sum of squared errors.
     dw1 : numpy.ndarray, shape (D, H)
-        dL/dw1, of the dtype of ``w1``.
+        dL/dw1, of dtype ``numpy.result_type(x, y, w1, w2)``.
     dw2 : numpy.ndarray, shape (H, C)
-        dL/dw2, of the dtype of ``w2``.
+        dL/dw2, of the same dtype.
 
     Raises
     ------

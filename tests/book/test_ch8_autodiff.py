@@ -57,6 +57,25 @@ def test_float32_gives_float32_gradients_on_the_books_problem():
     assert tinynet.relative_error(dw1.astype(float), ref1.astype(float)) < 1e-4
 
 
+def test_float64_data_with_float32_weights_gives_float64_like_the_hand_derived():
+    """Review C, ch. 8 must-fix 1: the case where the two used to disagree."""
+    x, y, w1, w2 = tinynet.original_problem(0)
+    w1, w2 = w1.astype(np.float32), w2.astype(np.float32)
+    loss, dw1, dw2 = tinynet.autodiff.loss_and_gradients(x, y, w1, w2)
+    ref_loss, ref1, ref2 = tinynet.loss_and_gradients(x, y, w1, w2)
+    assert dw1.dtype == ref1.dtype == np.float64 and dw2.dtype == ref2.dtype == np.float64
+    assert tinynet.relative_error(dw1, ref1) < 1e-12
+    assert tinynet.relative_error(dw2, ref2) < 1e-12
+    assert "numpy.result_type(x, y, w1, w2)" in _markdown()
+    assert "gradients, weights only" not in NOTEBOOK.read_text(encoding="utf-8")
+
+
+def test_the_memory_claim_is_cited():
+    assert "{cite}`chen2016`" in _markdown()
+    bib = (BOOK / "references.bib").read_text(encoding="utf-8")
+    assert re.search(r"@\w+\{chen2016,", bib)
+
+
 def test_memory_table_counts_on_the_books_problem():
     """Data N(D+C), weights DH+HC, activations 2NH+3NC+1; dL/dX and dL/dY add N(D+C)."""
     x, y, w1, w2 = tinynet.original_problem(0)

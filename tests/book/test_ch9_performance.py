@@ -55,7 +55,7 @@ def harness():
     (source,) = [s for s in _code_cells() if "def paired_rounds(" in s]
     namespace = {"np": np, "time": time, "threadpool_limits": threadpool_limits}
     exec(compile(source, str(NOTEBOOK), "exec"), namespace)  # noqa: S102 - our own notebook
-    return namespace["paired_rounds"], namespace["spread"]
+    return namespace["paired_rounds"], namespace["spread"], namespace["check"]
 
 
 # --- the harness -------------------------------------------------------------
@@ -72,7 +72,7 @@ class _Result:
 
 
 def test_harness_discards_every_result_before_the_next_call(harness):
-    paired_rounds, _ = harness
+    paired_rounds, _, _ = harness
     seen = []
 
     def task():
@@ -86,7 +86,7 @@ def test_harness_discards_every_result_before_the_next_call(harness):
 
 
 def test_harness_times_each_task_once_per_round_in_alternating_order(harness):
-    paired_rounds, _ = harness
+    paired_rounds, _, _ = harness
     log = []
     tasks = {name: (lambda name=name: log.append(name)) for name in "abc"}
     times = paired_rounds(tasks, rounds=4, thread_counts=(1, 2))
@@ -100,7 +100,7 @@ def test_harness_times_each_task_once_per_round_in_alternating_order(harness):
 
 
 def test_harness_sets_the_blas_threads(harness):
-    paired_rounds, _ = harness
+    paired_rounds, _, _ = harness
     if not any(lib.get("user_api") == "blas" for lib in threadpool_info()):
         pytest.skip("no BLAS library loaded")
     seen = []
@@ -109,21 +109,58 @@ def test_harness_sets_the_blas_threads(harness):
         seen.append([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"][0])
 
     paired_rounds({"a": task}, rounds=2, thread_counts=(1, 2))
-    assert seen == [1, 2, 1, 2, 1, 2]
+    assert seen == [1, 2, 1, 2, 2, 1]  # warm-up, then the order alternates
 
 
 def test_harness_stops_at_its_budget_after_three_rounds(harness):
-    paired_rounds, _ = harness
+    paired_rounds, _, _ = harness
     times = paired_rounds({"a": lambda: time.sleep(0.001)}, rounds=50, budget=0.0)
     assert len(times[1, "a"]) == 3
 
 
 def test_spread_is_the_median_with_the_10th_and_90th_percentile(harness):
-    _, spread = harness
+    _, spread, _ = harness
     values = np.arange(1.0, 12.0)  # 1 ... 11
     median, low, high = spread(values)
     assert (median, low, high) == (6.0, 2.0, 10.0)
     assert all(type(v) is float for v in (median, low, high))
+
+
+def test_spread_of_fewer_than_10_rounds_is_their_range(harness):
+    """Review C, ch. 9 item 7: no "percentiles" of 5 rounds."""
+    _, spread, _ = harness
+    assert spread(np.array([3.0, 1.0, 2.0, 5.0, 4.0])) == (3.0, 1.0, 5.0)
+
+
+def test_check_passes_a_consistent_ratio(harness):
+    *_, check = harness
+    b = np.linspace(1.0, 1.2, 11)
+    assert check(1.1 * b, b) == [] and check(1.1 * b, b, floor_is_b=True) == []
+
+
+def test_check_flags_a_time_below_the_floor(harness):
+    """Review C, ch. 9 items 1 and 3: a ratio below 1 against the floor is invalid."""
+    *_, check = harness
+    b = np.linspace(1.0, 1.2, 11)
+    assert check(0.8 * b, b) == []  # below 1 is fine against anything but the floor
+    (problem,) = check(0.8 * b, b, floor_is_b=True)
+    assert "below 1" in problem
+
+
+def test_check_flags_a_paired_ratio_that_disagrees_with_the_ratio_of_medians(harness):
+    """Review C, ch. 9 item 6: paired median 1.0 but medians 2.4 apart."""
+    *_, check = harness
+    a = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 24, 24, 24, 24, 24.0])
+    b = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 10, 10, 10, 10, 10, 10.0])
+    problems = check(a, b)
+    assert any("ratio of the medians" in p for p in problems)
+
+
+def test_check_flags_a_spread_wider_than_a_factor_2(harness):
+    *_, check = harness
+    b = np.ones(11)
+    a = np.linspace(0.5, 3.0, 11)
+    assert any("more than a factor 2" in p for p in check(a, b))
 
 
 # --- the source --------------------------------------------------------------
@@ -204,7 +241,87 @@ def test_the_sections_show_the_same_measurement(glued):
 
 
 def test_amdahls_prediction_is_computed_from_the_glued_parts(glued):
-    assert glued["thr-amdahl"] == pytest.approx(1 + glued["thr-1-rest"] / glued["thr-n-floor"], rel=1e-9)
+    """The serial rest is the directly timed other steps (never negative), not
+    train minus the floor (review C, ch. 9 item 1)."""
+    assert glued["thr-1-other-steps"] > 0
+    assert glued["thr-amdahl"] == pytest.approx(1 + glued["thr-1-other-steps"] / glued["thr-n-floor"],
+                                                rel=1e-9)
+    assert glued["thr-amdahl"] >= 1
+
+
+def _md(name):
+    return json.loads(EXECUTED.read_text(encoding="utf-8"))[name]["data"]["text/markdown"]
+
+
+def test_the_table_verdict_follows_the_numbers(glued):
+    """A paired ratio below the floor makes the page call the run unreliable."""
+    verdict = _md("timing-verdict")
+    if glued["ratio-train"] < 1 or glued["ratio-original"] < 1:
+        assert "unreliable" in verdict and "below 1" in verdict
+    if "unreliable" not in verdict:
+        assert glued["ratio-train"] >= 1 and glued["ratio-original"] >= 1
+        assert glued["ratio-train-hi"] <= 2 * glued["ratio-train-lo"]
+
+
+def test_the_threads_verdict_follows_the_numbers(glued):
+    """Review C, ch. 9 item 2: when the floor got slower with more threads, the
+    page says Amdahl's premise fails and predicts nothing."""
+    verdict = _md("threads-verdict")
+    if glued["max-threads"] == 1:
+        assert "one thread" in verdict
+    elif glued["thr-floor-speedup-hi"] < 1:
+        assert "premise fails" in verdict and "predicts" not in verdict
+    elif glued["thr-floor-speedup-lo"] > 1:
+        assert "premise holds" in verdict and f"{glued['thr-amdahl']:.2f}" in verdict
+    else:
+        assert "nothing to predict" in verdict
+    for label in ("1", "n"):
+        if glued[f"thr-{label}-rest"] <= 0 or glued[f"thr-{label}-ratio"] < 1:
+            assert "unreliable" in verdict
+
+
+def test_the_update_verdict_follows_the_numbers(glued):
+    """Review C, ch. 9 item 4: no cache story for a negative or noisy cost."""
+    verdict = _md("update-verdict")
+    if glued["fold-update-ms-n"] <= 0:
+        assert "lost in the noise" in verdict
+    if "lost in the noise" in verdict:
+        assert "cache" not in verdict
+    if "cache" in verdict:
+        assert "does not test why" in verdict and "spinning" in verdict
+
+
+def test_the_fold_has_a_bandwidth_estimate_and_a_cross_check(glued):
+    """Review C, ch. 9 item 5: the fold's ratio is compared with the cost of the
+    extra pass and with train / original from the same rounds."""
+    assert glued["fold-extra-mb"] == pytest.approx(1.6)
+    assert 0 < glued["fold-estimate"] < 1
+    verdict = _md("fold-verdict")
+    inside = glued["fold-ratio-lo"] <= glued["fold-estimate"] <= glued["fold-ratio-hi"]
+    if not inside:
+        assert "unreliable" in verdict
+    text = _markdown()
+    assert "is small next to the products" not in text
+
+
+def test_the_float32_verdict_follows_the_numbers(glued):
+    """Review C, ch. 9 item 6: medians 2.4 times apart against a paired ratio
+    of 1.02 must be called unreliable."""
+    of_medians = glued["ms-train"] / glued["ms-f32"]
+    if not glued["speedup-f32-lo"] <= of_medians <= glued["speedup-f32-hi"]:
+        assert "unreliable" in _md("f32-verdict")
+
+
+def test_no_unconditional_interpretation_of_a_timing_is_left():
+    """Review C, ch. 9 items 2, 4 and 8: sentences that only hold for some numbers
+    are gone from the fixed prose."""
+    text = _markdown()
+    for gone in ("More threads can therefore only shrink", "One explanation fits them",
+                 "may no longer\nbe in the cache"):
+        assert gone not in text
+    assert "{glue:text}`thr-amdahl" not in text  # Amdahl's number only in the generated verdict
+    (exercise,) = [s for s in _code_cells() if "floor_1 =" in s]
+    assert 'by_threads[1]["other steps"]' in exercise
 
 
 def test_the_profile_and_the_floor_come_from_the_same_rounds():

@@ -11,6 +11,8 @@ and, only when PyTorch is installed, the gradients match torch.autograd.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -304,6 +306,26 @@ def test_mixed_dtypes_follow_numpy_promotion_like_the_hand_derived_functions(sma
     assert dw2.dtype == ref_dw2.dtype == np.float64
     assert tinynet.relative_error(dw1, ref_dw1) < RTOL
     assert tinynet.relative_error(dw2, ref_dw2) < RTOL
+
+
+@pytest.mark.parametrize("dtypes", list(itertools.product(
+    (np.float32, np.float64), repeat=4)), ids=lambda d: "-".join(
+    np.dtype(t).name[5:] for t in d))
+def test_every_mix_of_dtypes_gives_the_dtype_of_the_hand_derived_functions(
+        small_problem, dtypes):
+    """All 16 mixes of float32 and float64 for (x, y, w1, w2), including
+    float64 data with float32 weights: one contract, numpy.result_type."""
+    x, y, w1, w2 = (v.astype(t) for v, t in zip(small_problem, dtypes))
+    loss, dw1, dw2 = loss_and_gradients(x, y, w1, w2)
+    ref_loss, ref_dw1, ref_dw2 = tinynet.loss_and_gradients(x, y, w1, w2)
+    expected = np.result_type(*dtypes)
+    assert dw1.dtype == ref_dw1.dtype == expected
+    assert dw2.dtype == ref_dw2.dtype == expected
+    assert w1.dtype == dtypes[2] and w2.dtype == dtypes[3]  # inputs untouched
+    tol = 1e-5 if expected == np.float32 else RTOL
+    assert abs(loss - ref_loss) <= tol * abs(ref_loss)
+    assert tinynet.relative_error(dw1, ref_dw1) < tol
+    assert tinynet.relative_error(dw2, ref_dw2) < tol
 
 
 def test_node_keeps_floats_and_converts_integers():
