@@ -168,3 +168,20 @@ def test_no_visible_code_calls_glue(html_dir, page):
                for cell in soup_of(page).select("div.cell_input")
                if re.search(r"\bglue\(", cell.get_text())]
     assert not visible, f"{page_id(page)} shows glue() in code cells:\n" + "\n".join(visible)
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=page_id)
+def test_no_visible_code_imports_glue(html_dir, page):
+    """The glue import is plumbing too: it lives in a removed cell."""
+    visible = [" ".join(cell.get_text().split())[:120]
+               for cell in soup_of(page).select("div.cell_input")
+               if re.search(r"\bimport glue\b", cell.get_text())]
+    assert not visible, f"{page_id(page)} imports glue in visible code:\n" + "\n".join(visible)
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=page_id)
+def test_equation_references_have_one_pair_of_parentheses(html_dir, page):
+    """An equation reference prints its own parentheses: "({eq}`x`)" shows "((4.10))"."""
+    text = " ".join((soup_of(page).select_one("article") or soup_of(page)).get_text(" ").split())
+    doubled = re.findall(r".{0,40}\(\s*\(\d+\.\d+\)[^)]{0,20}\).{0,20}", text)
+    assert not doubled, f"{page_id(page)}: doubled parentheses:\n" + "\n".join(doubled)
