@@ -95,13 +95,34 @@ def test_one_entry_per_column_catches_a_one_column_bug(problem):
     per_entry = [tinynet.relative_error(bug[k:k + 1], numeric[k:k + 1], floor=floor)
                  for k in range(len(entries))]
     assert max(per_entry) > 1e-1
+    assert max(per_entry) < 0.5   # subtler than every toy bug of Section 5.7
     assert np.mean(per_entry) < 1e-2
     assert 1 - (1 - 1 / 100) ** 20 == pytest.approx(0.18, abs=0.01)
 
 
+def test_floor_hides_a_bug_in_a_small_entry(problem):
+    """Doubling the smallest entry of dL/dW1 leaves the floored error only
+    'suspicious' (about |g| / tau), while its plain relative error is 0.5."""
+    x, y, w1, w2, dw1, _ = problem
+    order = np.argsort(np.abs(dw1), axis=None)[:10]
+    smallest = [tuple(int(i) for i in np.unravel_index(k, w1.shape)) for k in order]
+    analytic = np.array([dw1[ix] for ix in smallest])
+    numeric = tinynet.numerical_gradient_at(loss_w1(x, y, w2), w1, smallest, eps=1e-3)
+    tau = 1e-3 * np.abs(dw1).max()
+    bug = analytic.copy()
+    bug[0] *= 2
+    floored = tinynet.relative_error(bug, numeric, floor=tau)
+    assert 1e-4 < floored < 1e-2
+    assert floored == pytest.approx(abs(analytic[0]) / tau, rel=1e-3)
+    assert tinynet.relative_error(bug, numeric) == pytest.approx(0.5, abs=1e-3)
+    assert tinynet.relative_error(analytic, numeric, floor=tau) < 1e-6
+
+
 def test_check_after_burn_in(problem):
     """After 100 iterations the gradient still passes, floored, at both steps
-    once kinks are set aside, and the step 1e-3 crosses more kinks than 1e-5."""
+    once kinks and dead units are set aside, and the step 1e-3 crosses more
+    kinks than 1e-5. 45 units are dead: their columns are exactly 0 and test
+    nothing, and the floored error of 1 with kinks comes from them."""
     x, y, w1, w2, _, _ = problem
     run = tinynet.train(x, y, w1, w2, num_loops=100, learning_rate=1e-6)
     loss, dw1, dw2 = tinynet.loss_and_gradients(x, y, run.w1, run.w2)
@@ -113,8 +134,21 @@ def test_check_after_burn_in(problem):
         numeric = tinynet.numerical_gradient_at(loss_w1(x, y, run.w2), run.w1, entries, eps=eps)
         kinks = np.array([crosses_kink(x, a, ix, eps) for ix in entries])
         crossed[eps] = int(kinks.sum())
-        err = tinynet.relative_error(analytic[~kinks], numeric[~kinks],
-                                     floor=1e-3 * np.abs(dw1).max())
-        assert err < 1e-6
+        dead_units = np.all(a <= 0, axis=0)
+        dead = np.array([dead_units[j] for _, j in entries])
+        assert dead_units.sum() == dead.sum() == 45
+        assert np.all(dw1[:, dead_units] == 0)
+        floor = 1e-3 * np.abs(dw1).max()
+        keep = ~kinks & ~dead
+        assert tinynet.relative_error(analytic[keep], numeric[keep], floor=floor) < 1e-6
+        assert np.all(numeric[dead & ~kinks] == 0)
+        if eps == 1e-3:
+            assert int(np.sum(kinks & dead)) == 5
+            assert tinynet.relative_error(analytic, numeric, floor=floor) == 1.0
+            assert tinynet.relative_error(analytic[~dead], numeric[~dead], floor=floor) < 0.5
+    assert np.all(np.all(a <= 0, axis=1).sum() == 30)
+    assert np.mean(a > 0) < 0.01
+    near = 1e-3 * np.abs(x).max()
+    assert np.mean(np.abs(a) < near) > 50 * np.mean(np.abs(x @ w1) < near)
     assert crossed[1e-3] > crossed[1e-5]
     assert loss < 1e-3 * tinynet.sse_loss(tinynet.relu(x @ w1) @ w2, y)

@@ -2,11 +2,15 @@
 
 On the seeded run (seed 0): the plateau is the samples with every hidden unit
 off, the other samples are fitted, and the blow-up on fresh data is more than
-the growth of the norm of W2, because all its entries end with one sign. Over
-a few draws: the trained network is far worse on fresh data than predicting 0.
+the growth of the norm of W2, because all its entries end with one sign; the
+swap of layers places the blow-up in W2. Over a few draws: the trained network
+is far worse on fresh data than predicting 0, and when W2 ends with one sign
+the samples switched off are those whose target has the other sign.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -14,6 +18,7 @@ import pytest
 import tinynet
 
 
+@functools.lru_cache(maxsize=None)
 def run(seed):
     rng = np.random.default_rng(seed)
     x, y, w1, w2 = tinynet.original_problem(rng)
@@ -61,3 +66,35 @@ def test_generalisation_is_worse_than_predicting_zero(seed):
     zero = tinynet.sse_loss(np.zeros_like(y_new), y_new)
     assert train_loss < zero
     assert test_loss > 1e4 * zero
+
+
+def test_swapping_layers_places_the_growth_in_w2(seed0):
+    x, _, w1, w2, x_new, _, result = seed0
+    rms = lambda p: np.sqrt(np.mean(p**2))  # noqa: E731
+    out = lambda v1, v2: rms(tinynet.forward(x_new, v1, v2).predictions)  # noqa: E731
+    initial, trained = out(w1, w2), out(result.w1, result.w2)
+    assert out(result.w1, w2) == pytest.approx(initial, rel=0.15)
+    assert out(w1, result.w2) == pytest.approx(trained, rel=0.1)
+    assert trained > 20 * initial
+    assert np.mean(x @ result.w1 > 0) < 0.01
+    assert 0.45 < np.mean(x_new @ result.w1 > 0) < 0.55
+    assert abs(np.mean(x_new @ result.w1 > 0) - np.mean(x_new @ w1 > 0)) < 0.02
+
+
+@pytest.mark.parametrize("seed, sign", [(0, -1), (2, -1), (4, 1), (1, 0)])
+def test_one_sign_w2_switches_off_the_other_sign_targets(seed, sign):
+    x, y, _, _, _, _, result = run(seed)
+    predictions = tinynet.forward(x, result.w1, result.w2).predictions
+    loss = tinynet.sse_loss(predictions, y)
+    off = np.all(x @ result.w1 <= 0, axis=1)
+    if sign == 0:   # mixed signs: few samples off, the plateau spread over many
+        assert np.any(result.w2 < 0) and np.any(result.w2 > 0)
+        assert off.sum() <= 6
+        assert np.sum((predictions - y) ** 2 > 1e-6) > 100
+        return
+    assert np.all(np.sign(result.w2) == sign)
+    assert np.all(sign * predictions >= 0)
+    other = (sign * y < 0).ravel()        # targets W2 cannot produce
+    assert np.all(off[other])             # every one of them is switched off
+    assert np.sum(off & ~other) <= 2
+    assert loss == pytest.approx(np.sum(y[other] ** 2), rel=0.05)
