@@ -9,7 +9,8 @@ at one learning rate and not another, and why it stalls above zero:
 - :func:`hessian_vector_product`: the exact product of the Hessian with a
   direction (Pearlmutter's R-operator);
 - :func:`top_hessian_eigenvalue`: the largest curvature of the loss, by power
-  iteration on those products;
+  iteration on those products, and :func:`top_hessian_eigenpair`, which also
+  returns the direction and can skip known ones (deflation);
 - :func:`reduce_inputs`: the same problem with N inputs per sample instead of
   D, which trains identically and about eight times faster per iteration.
 
@@ -222,8 +223,103 @@ def hessian_vector_product(x, y, w1, w2, v1, v2):
     return hv1, hv2
 
 
-#: The weights that move in :func:`top_hessian_eigenvalue`, for each value of ``block``.
+#: The weights that move in :func:`top_hessian_eigenpair`, for each value of ``block``.
 BLOCKS = {"all": ("w1", "w2"), "w1": ("w1",), "w2": ("w2",)}
+
+
+class HessianEigenpair(NamedTuple):
+    """What :func:`top_hessian_eigenpair` returns.
+
+    Attributes
+    ----------
+    eigenvalue : float
+        The Rayleigh quotient ``v . H v`` of the last iterate.
+    v1 : numpy.ndarray, shape (D, H)
+    v2 : numpy.ndarray, shape (H, C)
+        The eigenvector estimate, shaped like ``(w1, w2)``, of unit length
+        over both blocks together; the block that does not move is zero.
+    """
+
+    eigenvalue: float
+    v1: np.ndarray
+    v2: np.ndarray
+
+
+def top_hessian_eigenpair(x, y, w1, w2, iters, rng, *, block="all",
+                          orthogonal_to=()):
+    """The Hessian eigenvalue of largest magnitude and its eigenvector.
+
+    Power iteration on exact Hessian-vector products (equation ``eq-hvp``):
+    repeat ``v <- H v / ||H v||``; ``v`` turns towards the eigenvector whose
+    eigenvalue is largest in absolute value, and the Rayleigh quotient
+    ``v . H v`` estimates that eigenvalue. Directions given in
+    ``orthogonal_to`` are projected out of ``v`` before every product
+    (deflation), so that passing the top eigenvector gives the next one.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, D)
+    y : numpy.ndarray, shape (N, C)
+    w1 : numpy.ndarray, shape (D, H)
+    w2 : numpy.ndarray, shape (H, C)
+    iters : int
+        Number of power-iteration steps (each one Hessian-vector product).
+        The error shrinks like ``(lambda_2 / lambda_1) ** iters``: 50 are
+        plenty when the top eigenvalue stands well apart from the rest, a few
+        hundred are needed when the next one is close.
+    rng : numpy.random.Generator
+        Draws the random starting vector.
+    block : {"all", "w1", "w2"}, default "all"
+        Which parameters move: all of them (the full Hessian), or only ``w1``
+        or only ``w2`` (the diagonal block of the Hessian).
+    orthogonal_to : sequence of (v1, v2) pairs, default ()
+        Mutually orthogonal unit directions, ``v1`` shaped like ``w1`` and
+        ``v2`` like ``w2`` (for example earlier results of this function),
+        that the iteration stays orthogonal to.
+
+    Returns
+    -------
+    HessianEigenpair
+        ``(eigenvalue, v1, v2)`` for the sum-of-squares loss; ``(0.0, ...)``
+        if the loss is flat along the iterate.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument has the wrong type, shape or value.
+    """
+    check_network(x, w1, w2, y)
+    iters = check_positive_int("iters", iters)
+    check_generator("rng", rng)
+    if block not in BLOCKS:
+        raise ValueError(f"block must be 'all', 'w1' or 'w2', got {block!r}")
+    known = []
+    for k, pair in enumerate(orthogonal_to):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(f"orthogonal_to[{k}] must be a pair (v1, v2)")
+        check_matrix(f"orthogonal_to[{k}][0]", pair[0])
+        check_matrix(f"orthogonal_to[{k}][1]", pair[1])
+        check_same_shape(f"orthogonal_to[{k}][0]", pair[0], "w1", w1)
+        check_same_shape(f"orthogonal_to[{k}][1]", pair[1], "w2", w2)
+        known.append(pair)
+    moves = [name in BLOCKS[block] for name in ("w1", "w2")]
+    v1 = rng.standard_normal(w1.shape) * moves[0]
+    v2 = rng.standard_normal(w2.shape) * moves[1]
+    eigenvalue = 0.0
+    for _ in range(iters):
+        for u1, u2 in known:                 # deflation: stay orthogonal
+            c = np.sum(u1 * v1) + np.sum(u2 * v2)
+            v1, v2 = v1 - c * u1 * moves[0], v2 - c * u2 * moves[1]
+        norm = np.sqrt(np.sum(v1 * v1) + np.sum(v2 * v2))
+        v1, v2 = v1 / norm, v2 / norm
+        hv1, hv2 = hessian_vector_product(x, y, w1, w2, v1, v2)
+        hv1, hv2 = hv1 * moves[0], hv2 * moves[1]   # keep the block's rows only
+        eigenvalue = float(np.sum(v1 * hv1) + np.sum(v2 * hv2))
+        if not (hv1.any() or hv2.any()):   # the loss is flat along v: H v = 0
+            return HessianEigenpair(0.0, v1, v2)
+        last1, last2 = v1, v2
+        v1, v2 = hv1, hv2
+    return HessianEigenpair(eigenvalue, last1, last2)
 
 
 def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all"):
@@ -234,7 +330,8 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all"):
     cheap (:func:`hessian_vector_product`, equation ``eq-hvp``). Power
     iteration repeats ``v <- H v / ||H v||``; ``v`` turns towards the
     eigenvector whose eigenvalue is largest in absolute value, and the
-    Rayleigh quotient ``v . H v`` estimates that eigenvalue.
+    Rayleigh quotient ``v . H v`` estimates that eigenvalue. This is
+    :func:`top_hessian_eigenpair` without the eigenvector.
 
     Parameters
     ----------
@@ -244,7 +341,8 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all"):
     w2 : numpy.ndarray, shape (H, C)
     iters : int
         Number of power-iteration steps (each one Hessian-vector product);
-        50 is plenty when the top eigenvalue stands well apart from the rest.
+        50 is plenty when the top eigenvalue stands well apart from the rest,
+        a few hundred are needed when the next one is close.
     rng : numpy.random.Generator
         Draws the random starting vector.
     block : {"all", "w1", "w2"}, default "all"
@@ -269,25 +367,7 @@ def top_hessian_eigenvalue(x, y, w1, w2, iters, rng, *, block="all"):
     (``eq-gd-stability``). Setting the rate from ``lambda_max`` found by power
     iteration is the method of LeCun, Simard and Pearlmutter (1993).
     """
-    check_network(x, w1, w2, y)
-    iters = check_positive_int("iters", iters)
-    check_generator("rng", rng)
-    if block not in BLOCKS:
-        raise ValueError(f"block must be 'all', 'w1' or 'w2', got {block!r}")
-    moves = [name in BLOCKS[block] for name in ("w1", "w2")]
-    v1 = rng.standard_normal(w1.shape) * moves[0]
-    v2 = rng.standard_normal(w2.shape) * moves[1]
-    eigenvalue = 0.0
-    for _ in range(iters):
-        norm = np.sqrt(np.sum(v1 * v1) + np.sum(v2 * v2))
-        v1, v2 = v1 / norm, v2 / norm
-        hv1, hv2 = hessian_vector_product(x, y, w1, w2, v1, v2)
-        hv1, hv2 = hv1 * moves[0], hv2 * moves[1]   # keep the block's rows only
-        eigenvalue = float(np.sum(v1 * hv1) + np.sum(v2 * hv2))
-        if not (hv1.any() or hv2.any()):   # the loss is flat along v: H v = 0
-            return 0.0
-        v1, v2 = hv1, hv2
-    return eigenvalue
+    return top_hessian_eigenpair(x, y, w1, w2, iters, rng, block=block).eigenvalue
 
 
 class ReducedProblem(NamedTuple):
@@ -349,12 +429,14 @@ def reduce_inputs(x, w1):
 
 __all__ = [
     "BLOCKS",
+    "HessianEigenpair",
     "LeastSquaresFloor",
     "ReducedProblem",
     "dead_units",
     "hessian_vector_product",
     "least_squares_floor",
     "reduce_inputs",
+    "top_hessian_eigenpair",
     "top_hessian_eigenvalue",
     "w2_block_curvature",
 ]

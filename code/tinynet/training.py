@@ -359,12 +359,17 @@ class SweepPoint(NamedTuple):
         The iteration at which the loss stopped being finite, or ``None``.
     losses : numpy.ndarray, shape (num_loops,) or shorter
         The finite losses that were recorded.
+    w1 : numpy.ndarray, shape (D, H), or None
+    w2 : numpy.ndarray, shape (H, C), or None
+        The weights after the last update, or ``None`` if training diverged.
     """
 
     learning_rate: float
     final_loss: float
     diverged_at: int | None
     losses: np.ndarray
+    w1: np.ndarray | None = None
+    w2: np.ndarray | None = None
 
 
 def learning_rate_sweep(x, y, w1, w2, learning_rates, num_loops=200):
@@ -390,8 +395,8 @@ def learning_rate_sweep(x, y, w1, w2, learning_rates, num_loops=200):
     Returns
     -------
     list of SweepPoint
-        One ``(learning_rate, final_loss, diverged_at, losses)`` per rate, in
-        the order given.
+        One ``(learning_rate, final_loss, diverged_at, losses, w1, w2)`` per
+        rate, in the order given.
 
     Raises
     ------
@@ -419,7 +424,8 @@ def learning_rate_sweep(x, y, w1, w2, learning_rates, num_loops=200):
         except TrainingDivergedError as error:
             points.append(SweepPoint(rate, math.nan, error.iteration, error.losses))
         else:
-            points.append(SweepPoint(rate, float(result.losses[-1]), None, result.losses))
+            points.append(SweepPoint(rate, float(result.losses[-1]), None,
+                                     result.losses, result.w1, result.w2))
     return points
 
 

@@ -15,6 +15,7 @@ from tinynet.diagnostics import (
     hessian_vector_product,
     least_squares_floor,
     reduce_inputs,
+    top_hessian_eigenpair,
     top_hessian_eigenvalue,
     w2_block_curvature,
 )
@@ -157,6 +158,40 @@ def test_top_hessian_eigenvalue_against_formed_hessian(small_problem, block):
     exact = _largest_magnitude(np.linalg.eigvalsh(_fd_hessian(x, y, w1, w2, block)))
     estimate = top_hessian_eigenvalue(x, y, w1, w2, 3000, np.random.default_rng(0), block=block)
     assert estimate == pytest.approx(exact, rel=1e-5)
+
+
+@pytest.mark.parametrize("block", ["all", "w1"])
+def test_top_hessian_eigenpair_against_formed_hessian(small_problem, block):
+    """The eigenvector is the formed Hessian's; deflation gives the next pair."""
+    x, y, w1, w2 = small_problem
+    values, vectors = np.linalg.eigh(_fd_hessian(x, y, w1, w2, block))
+    order = np.argsort(-np.abs(values))
+    index = _block_indices(w1, w2, block)
+    found = []
+    for rank in range(2):
+        pair = top_hessian_eigenpair(x, y, w1, w2, 3000, np.random.default_rng(rank),
+                                     block=block, orthogonal_to=found)
+        assert pair.eigenvalue == pytest.approx(values[order[rank]], rel=1e-5)
+        v = np.concatenate([pair.v1.ravel(), pair.v2.ravel()])
+        assert np.linalg.norm(v) == pytest.approx(1.0, rel=1e-12)
+        assert not np.any(np.delete(v, index))          # the fixed block stays zero
+        assert abs(v[index] @ vectors[:, order[rank]]) == pytest.approx(1.0, abs=1e-5)
+        found.append((pair.v1, pair.v2))
+
+
+def test_top_hessian_eigenvalue_is_the_pairs_value(tiny):
+    x, y, w1, w2 = tiny
+    assert top_hessian_eigenvalue(x, y, w1, w2, 40, np.random.default_rng(3)) == \
+        top_hessian_eigenpair(x, y, w1, w2, 40, np.random.default_rng(3)).eigenvalue
+
+
+def test_top_hessian_eigenpair_bad_orthogonal_to(tiny):
+    x, y, w1, w2 = tiny
+    rng = np.random.default_rng(0)
+    with pytest.raises(TypeError, match=r"^orthogonal_to\[0\] must be a pair"):
+        top_hessian_eigenpair(x, y, w1, w2, 5, rng, orthogonal_to=[w1])
+    with pytest.raises(ValueError, match=r"orthogonal_to\[0\]\[1\]"):
+        top_hessian_eigenpair(x, y, w1, w2, 5, rng, orthogonal_to=[(w1, w1)])
 
 
 def test_top_hessian_eigenvalue_w2_block_equals_exact(tiny):

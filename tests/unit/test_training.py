@@ -265,6 +265,10 @@ def test_sweep_catches_divergence(tiny):
     assert good.diverged_at is None
     assert good.final_loss == train(x, y, w1, w2, 50, 1e-3).losses[-1]
     assert len(good.losses) == 50
+    trained = train(x, y, w1, w2, 50, 1e-3)
+    np.testing.assert_array_equal(good.w1, trained.w1)
+    np.testing.assert_array_equal(good.w2, trained.w2)
+    assert bad.w1 is None and bad.w2 is None
     assert bad.diverged_at is not None and 0 < bad.diverged_at <= 50
     assert math.isnan(bad.final_loss)
     assert len(bad.losses) == min(bad.diverged_at, 50)
