@@ -22,8 +22,9 @@ output the same book as the site, and a citable one:
   (a grey panel with a rule on its left), an exercise as a ``note``; the
   solutions of a chapter are gathered at its end, after a heading of their
   own, so that its exercises can be printed and tried without them.
-- **Long tables break across pages** (``longtable``) instead of running
-  into the footer.
+- **Tables fit the page**: set a size smaller than the text, and long ones
+  break across pages (``longtable``, with wrapping columns) instead of
+  running into the footer.
 - **Citable**: a title page with the title, the authors, the version, the
   date, the licences and the addresses of the site and of this PDF; the PDF's
   metadata (title, author, subject, keywords) from CITATION.cff.
@@ -194,7 +195,10 @@ class SolutionsAtTheEnd(SphinxPostTransform):
 
 
 class LongTables(SphinxPostTransform):
-    """Tables of more than LONG rows may break across pages."""
+    """Tables of more than LONG rows break across pages (``longtable``)
+    instead of running into the footer. A longtable's columns would not wrap
+    (``l``) unless they have widths: each gets a width in proportion to its
+    longest cell (capped), which makes them wrapping columns."""
 
     LONG = 12
     default_priority = 990
@@ -203,8 +207,20 @@ class LongTables(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         for table in self.document.findall(nodes.table):
             rows = sum(len(body.children) for body in table.findall(nodes.tbody))
-            if rows > self.LONG and "longtable" not in table["classes"]:
-                table["classes"].append("longtable")
+            if rows <= self.LONG or "longtable" in table["classes"]:
+                continue
+            table["classes"].append("longtable")
+            if "colwidths-given" in table["classes"]:
+                continue
+            table["classes"].append("colwidths-given")
+            for group in table.findall(nodes.tgroup):
+                specs = [child for child in group.children if isinstance(child, nodes.colspec)]
+                widths = [8] * len(specs)
+                for row in group.findall(nodes.row):
+                    for i, entry in enumerate(row.children[: len(specs)]):
+                        widths[i] = max(widths[i], min(30, len(entry.astext())))
+                for spec, width in zip(specs, widths):
+                    spec["colwidth"] = width
 
 
 def _visit_solution(self, node) -> None:

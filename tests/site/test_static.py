@@ -185,3 +185,12 @@ def test_equation_references_have_one_pair_of_parentheses(html_dir, page):
     text = " ".join((soup_of(page).select_one("article") or soup_of(page)).get_text(" ").split())
     doubled = re.findall(r".{0,40}\(\s*\(\d+\.\d+\)[^)]{0,20}\).{0,20}", text)
     assert not doubled, f"{page_id(page)}: doubled parentheses:\n" + "\n".join(doubled)
+
+
+@pytest.mark.parametrize("page", site_pages(), ids=page_id)
+def test_no_equation_label_in_visible_code(html_dir, page):
+    """A reader sees "(7.4)", never the label behind it: no eq-... in shown code."""
+    shown = [" ".join(block.get_text().split())[:120]
+             for block in soup_of(page).select("div.cell_input, div.highlight")
+             if re.search(r"\beq-[a-z0-9]+(-[a-z0-9]+)*\b", block.get_text())]
+    assert not shown, f"{page_id(page)} shows equation labels in code:\n" + "\n".join(shown)
