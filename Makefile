@@ -109,8 +109,11 @@ $(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
 	$(call make_venv,$(TOOLS),tests/tools-requirements.txt)
 	touch $@
 
+# Two pytest workers on two cores: each runs its BLAS on one thread, or the
+# workers' BLAS threads fight over the cores and small products run many
+# times slower.
 test: site $(TOOLS)/.installed $(NODE_TOOLS)
-	$(PY) -m pytest -n 2 --dist loadfile
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(PKG)
 	PYTHONPATH=tests $(PY) tests/bench/run_bench.py
