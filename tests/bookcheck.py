@@ -31,3 +31,15 @@ def assert_equation_label(page: Path, label: str) -> None:
     assert label in equation_labels(page), (
         f"{label} is not an equation label ($$ ... $$ ({label})) in {page}"
     )
+
+
+def reduced_problem(seed):
+    """The post's problem for ``seed`` with its inputs reduced exactly
+    (``tinynet.diagnostics.reduce_inputs``, chapter 7's ``eq-reduced``):
+    ``(x, y, w1, w2)`` with ``x`` of shape (N, N)."""
+    from tinynet import original_problem
+    from tinynet.diagnostics import reduce_inputs
+
+    x, y, w1, w2 = original_problem(seed)
+    r = reduce_inputs(x, w1)
+    return r.x, y, r.w1, w2

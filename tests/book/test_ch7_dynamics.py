@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bookcheck import assert_equation_label
+from bookcheck import assert_equation_label, reduced_problem
 from tinynet import LEARNING_RATE, gradient_descent, original_problem
 from tinynet.diagnostics import (
     hessian_vector_product,
@@ -27,10 +27,7 @@ from tinynet.diagnostics import (
 NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "07-dynamics.ipynb"
 
 
-def _reduced(seed):
-    x, y, w1, w2 = original_problem(seed)
-    r = reduce_inputs(x, w1)
-    return r.x, y, r.w1, w2
+_reduced = reduced_problem
 
 
 @pytest.fixture(scope="module")

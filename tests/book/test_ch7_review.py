@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bookcheck import reduced_problem
+
 from tinynet import (
     BATCH_SIZE, HIDDEN_DIM, INPUT_DIM, LEARNING_RATE, OUTPUT_DIM, forward,
     gradient_descent, init_weights_he, make_data, original_problem,
@@ -21,10 +23,7 @@ from tinynet.diagnostics import (
 )
 
 
-def _reduced(seed):
-    x, y, w1, w2 = original_problem(seed)
-    r = reduce_inputs(x, w1)
-    return r.x, y, r.w1, w2
+_reduced = reduced_problem
 
 
 @pytest.fixture(scope="module")
