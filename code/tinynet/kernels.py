@@ -273,6 +273,41 @@ def dead_units(a):
     return np.all(a <= 0.0, axis=0)
 
 
+def hessian_vector_product(x, y, w1, w2, v1, v2):
+    """The Hessian of the loss times a direction: equation ``eq-hvp``.
+
+    Pearlmutter's R-operator, ``R{f} = d/dt f(w + t v)`` at ``t = 0``,
+    applied to each line of the forward and backward passes; the ReLU mask
+    ``A > 0`` does not move (its derivative is zero away from ``A = 0``), so
+    the product is exact there.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, D)
+    y : numpy.ndarray, shape (N, C)
+    w1 : numpy.ndarray, shape (D, H)
+    w2 : numpy.ndarray, shape (H, C)
+        The point at which the Hessian is taken.
+    v1 : numpy.ndarray, shape (D, H)
+    v2 : numpy.ndarray, shape (H, C)
+        The direction, shaped like the weights.
+
+    Returns
+    -------
+    hv1 : numpy.ndarray, shape (D, H)
+    hv2 : numpy.ndarray, shape (H, C)
+        The two blocks of ``Hessian @ (v1, v2)`` for the sum-of-squares loss.
+    """
+    a, h, predictions = forward(x, w1, w2)
+    g = sse_loss_backward(predictions, y)    # dL/dyhat, (N, C)
+    r_h = relu_backward(x @ v1, a)           # R{H~} = mask * R{A}, (N, H)
+    r_g = 2.0 * (r_h @ w2 + h @ v2)          # R{dL/dyhat}, (N, C)
+    hv2 = r_h.T @ g + h.T @ r_g              # R{dL/dW2}, (H, C)
+    r_dh = r_g @ w2.T + g @ v2.T             # R{dL/dH~}, (N, H)
+    hv1 = x.T @ relu_backward(r_dh, a)       # R{dL/dW1}, (D, H)
+    return hv1, hv2
+
+
 __all__ = [
     "ForwardResult",
     "backward",
@@ -281,6 +316,7 @@ __all__ = [
     "grad_h",
     "grad_w1",
     "grad_w2",
+    "hessian_vector_product",
     "loss_and_gradients",
     "relu",
     "relu_backward",
