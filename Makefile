@@ -137,9 +137,18 @@ $(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
 
 # Two pytest workers on two cores: each runs its BLAS on one thread, or the
 # workers' BLAS threads fight over the cores and small products run many
-# times slower.
-test: site $(TOOLS)/.installed
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
+# times slower. First, the chapters run in JupyterLite in headless Chromium
+# (the tests marked browser_run: minutes of one core) while the PDF builds
+# (mostly one core too); then every other test, on the finished site.
+PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest
+
+test: book $(TOOLS)/.installed
+	@$(MAKE) --no-print-directory site > $(BUILD)/site.log 2>&1 & site=$$!; \
+	 $(PYTEST) -m browser_run tests/site/test_lite.py; runs=$$?; \
+	 wait $$site; built=$$?; cat $(BUILD)/site.log; \
+	 if [ $$built -ne 0 ]; then echo "make site failed (log above)"; exit 1; fi; \
+	 if [ $$runs -ne 0 ]; then echo "a chapter failed in the browser (above)"; exit 1; fi
+	$(PYTEST) -n 2 --dist loadfile -m "not browser_run"
 
 bench: book
 	PYTHONPATH=tests $(PY) tests/bench/run_bench.py

@@ -6,15 +6,12 @@ skip) when the site is missing, so a green run always means a checked site.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
-from booksite import CHROMIUM, HTML
+from booksite import CHROMIUM, CHROMIUM_ARGS, HTML, serve
 
 
 @pytest.fixture(scope="session")
@@ -27,18 +24,8 @@ def html_dir() -> Path:
 @pytest.fixture(scope="session")
 def server(html_dir):
     """Serve _build/html on a free port of 127.0.0.1 for the browser tests."""
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
+    with serve(html_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -54,15 +41,7 @@ def browser():
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=CHROMIUM_ARGS,
         )
         yield browser
         browser.close()

@@ -105,16 +105,36 @@ def error_outputs(cells: list[dict]) -> list[str]:
     return found
 
 
-def run_chapter(browser, server: str, chapter: str, *, run_cells: bool = True,
-                timeout: float = 300.0) -> LiteRun:
-    """Open ``chapter``'s page, follow its launch link, and run every cell.
+def is_browser_favicon_guess(server: str, url: str) -> bool:
+    """Chromium's own request for /favicon.ico at the root of the origin,
+    which it makes while JupyterLab swaps its busy and idle icons. The site
+    is published below that root (on GitHub Pages, /<repository>/), so that
+    address is not the site's; its 404 is not one of the site's."""
+    return url == f"{server}/favicon.ico"
 
-    Every request that leaves the site is blocked and reported, as are console
-    errors, page errors, failed requests and HTTP errors.
+
+def reader_context(browser, server: str):
+    """A browser context (a reader's browser, empty cache) in which every
+    request that would leave the site is aborted (run_chapter reports it)."""
+    context = browser.new_context()
+    site = urlsplit(server).netloc
+    context.route(lambda url: urlsplit(url).netloc != site, lambda route: route.abort())
+    return context
+
+
+def run_chapter(context, server: str, chapter: str, *, run_cells: bool = True,
+                timeout: float = 300.0) -> LiteRun:
+    """Open ``chapter``'s page in the browser ``context``, follow its launch
+    link, and run every cell (or, without ``run_cells``, the first code cell).
+
+    ``context`` comes from :func:`reader_context`. A fresh context is a first visit (nothing cached); one context reused
+    for several chapters is a reader going through the book. Every request
+    that leaves the site is blocked and reported, as are console errors, page
+    errors, failed requests and HTTP errors.
     """
     run = LiteRun(chapter)
-    context = browser.new_context()
     page = context.new_page()
+    handlers = []
     site = urlsplit(server).netloc
 
     def on_request(request):
@@ -122,6 +142,8 @@ def run_chapter(browser, server: str, chapter: str, *, run_cells: bool = True,
             run.problems.append(f"request leaving the site: {request.url}")
 
     def on_response(response):
+        if is_browser_favicon_guess(server, response.url):
+            return
         if response.status >= 400:
             run.problems.append(f"HTTP {response.status}: {response.url}")
         if response.from_service_worker:
@@ -134,11 +156,12 @@ def run_chapter(browser, server: str, chapter: str, *, run_cells: bool = True,
         run.bytes_downloaded += length
 
     def on_console(message):
+        if is_browser_favicon_guess(server, message.location.get("url", "")):
+            return
         if message.type == "error" and not is_myst_unresolved_reference(message.text):
             run.problems.append(f"console error: {message.text}")
 
     try:
-        context.route(lambda url: urlsplit(url).netloc != site, lambda route: route.abort())
         page.goto(f"{server}/book/{chapter}.html", wait_until="load")
         href = page.get_attribute(LAUNCH_SELECTOR, "href")
         if href is None:
@@ -147,9 +170,10 @@ def run_chapter(browser, server: str, chapter: str, *, run_cells: bool = True,
         # Only what the reader downloads after the click counts. The context
         # sees the requests of the page, of its workers (the kernel runs in
         # one) and of JupyterLite's service worker.
-        context.on("request", on_request)
-        context.on("response", on_response)
-        context.on("requestfailed", lambda r: run.problems.append(f"failed request: {r.url} ({r.failure})"))
+        on_failed = lambda r: run.problems.append(f"failed request: {r.url} ({r.failure})")  # noqa: E731
+        handlers[:] = [("request", on_request), ("response", on_response), ("requestfailed", on_failed)]
+        for event, handler in handlers:
+            context.on(event, handler)
         start = time.perf_counter()
         # The launch link opens a new tab, as Binder's does: the chapter's
         # page stays open beside it.
@@ -175,7 +199,10 @@ def run_chapter(browser, server: str, chapter: str, *, run_cells: bool = True,
             run.problems.append(f"{len(not_run)} cells not run, from {not_run[0]!r}")
         return run
     finally:
-        context.close()
+        for event, handler in handlers:
+            context.remove_listener(event, handler)
+        for open_page in context.pages:
+            open_page.close()
 
 
 def launch_url(server: str, page_path: str, href: str) -> str:

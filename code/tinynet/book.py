@@ -9,11 +9,16 @@ WebAssembly ask :data:`IN_BROWSER` for smaller sizes.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 
 #: True in the reader's browser: Python compiled to WebAssembly (Pyodide).
 IN_BROWSER = sys.platform == "emscripten"
+#: Whether :func:`reduced` picks the browser's sizes: in the browser, or
+#: wherever the environment variable ``TINYNET_BROWSER_SIZES`` is ``1`` (to
+#: try the browser's sizes quickly in CPython).
+BROWSER_SIZES = IN_BROWSER or os.environ.get("TINYNET_BROWSER_SIZES") == "1"
 
 
 def glue(name: str, variable, display: bool = True) -> None:
@@ -61,7 +66,7 @@ def reduced(full, browser, what: str):
     In the browser it also prints which size is used, so a reader comparing
     with the text knows why the numbers differ.
     """
-    if not IN_BROWSER:
+    if not BROWSER_SIZES:
         return full
     print(f"In your browser: {what} is {browser} here, not the book's {full}, "
           "to keep this chapter quick in WebAssembly.")

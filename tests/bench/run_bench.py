@@ -152,33 +152,25 @@ def time_make_book():
 def time_browser(chapter: str, runs: int):
     """First runs of ``chapter`` in JupyterLite, each in a fresh browser
     context (nothing cached): a list of litedriver.LiteRun."""
-    import functools
-    import http.server
-    import threading
-
     from playwright.sync_api import sync_playwright
 
-    from booksite import CHROMIUM, HTML
-    from litedriver import run_chapter
+    from booksite import CHROMIUM, CHROMIUM_ARGS, HTML, serve
+    from litedriver import reader_context, run_chapter
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    server = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serve(HTML) as server:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
-                return [run_chapter(browser, server, chapter, run_cells=False) for _ in range(runs)]
+                results = []
+                for _ in range(runs):
+                    context = reader_context(browser, server)
+                    try:
+                        results.append(run_chapter(context, server, chapter, run_cells=False))
+                    finally:
+                        context.close()
+                return results
             finally:
                 browser.close()
-    finally:
-        httpd.shutdown()
 
 
 def main(argv=None) -> int:

@@ -41,7 +41,13 @@ def test_the_site_directory_is_the_one_the_tests_check():
     assert makefile_variable("SITE") == "_build/html"
     assert HTML == ROOT / makefile_variable("SITE")
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^test: site\b", makefile, re.M), "make test must build the site first"
+    recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert recipe, "the Makefile has no test rule"
+    # The site is built (beside the chapters' browser runs) before the rest
+    # of the tests run on it.
+    assert re.search(r"\$\(MAKE\)[^\n]* site\b", recipe.group(1)), "make test must build the site"
+    steps = recipe.group(1)
+    assert steps.index(" site ") < steps.index('-m "not browser_run"'), "the site must be built before the tests"
     assert re.search(r"^site:", makefile, re.M)
 
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 
 from booksite import HTML, ROOT
-from litedriver import LAUNCH_SELECTOR, run_chapter
+from litedriver import LAUNCH_SELECTOR, is_myst_unresolved_reference, reader_context, run_chapter
 
 LITE = HTML / "lite"
 PYODIDE = LITE / "static" / "pyodide"
@@ -128,11 +128,33 @@ def test_reading_a_chapter_loads_none_of_the_runtime(browser, server):
     assert urls and not [u for u in urls if "/lite/" in u]
 
 
+@pytest.fixture(scope="module")
+def reader(browser, server):
+    """One reader's browser for all chapters, as a reader going through the
+    book: the runtime is downloaded once and then comes from the cache."""
+    context = reader_context(browser, server)
+    yield context
+    context.close()
+
+
+@pytest.mark.browser_run
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_the_browser(browser, server, chapter):
+def test_chapter_runs_in_the_browser(reader, server, chapter):
     """Open the chapter from its launch link and run every cell."""
-    run = run_chapter(browser, server, chapter)
+    run = run_chapter(reader, server, chapter)
     assert not run.problems, "\n".join(run.problems)
     assert run.kernel == "Python (Pyodide)"
     assert run.cells and all(cell["outputs"] is not None for cell in run.cells)
     assert "Running in your browser: Python" in run.output_text()
+
+
+def test_only_myst_reference_reports_are_let_through():
+    """The console filter of the driver lets through jupyterlab-myst's reports
+    of references to other chapters, and nothing else."""
+    assert is_myst_unresolved_reference(
+        "Cross reference target was not found: forward-chapter\n"
+        'Reference for "relu-backward" uses "%s" in the template, but node is not numbered.')
+    assert not is_myst_unresolved_reference("Uncaught TypeError: x is undefined")
+    assert not is_myst_unresolved_reference(
+        "Cross reference target was not found: forward-chapter\nFailed to load resource: 404")
+    assert not is_myst_unresolved_reference("")
