@@ -29,6 +29,8 @@ NumPy*. One module per concept:
   (``Node``, ``matmul``, ``relu``, ``sub``, ``square``, ``sum_all``,
   ``trace``) and its own ``loss_and_gradients``; import it as
   ``from tinynet.autodiff import ...``
+- :mod:`tinynet.book`: the notebooks' plumbing (``glue``, and the smaller
+  sizes of ``reduced`` in the reader's browser)
 
 Arrays are in batch row form: ``x`` is (N, D), ``w1`` (D, H), ``w2`` (H, C),
 predictions and targets (N, C).
