@@ -144,7 +144,7 @@ $(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
 PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest
 
 test: book $(TOOLS)/.installed
-	@$(PYTEST) -m browser_run tests/site/test_lite.py > $(BUILD)/browser-runs.log 2>&1 & runs=$$!; \
+	@$(PYTEST) -m browser_run --durations=9 tests/site/test_lite.py > $(BUILD)/browser-runs.log 2>&1 & runs=$$!; \
 	 $(MAKE) --no-print-directory site && $(PYTEST) -n 2 --dist loadfile -m "not browser_run"; rest=$$?; \
 	 wait $$runs; browser=$$?; \
 	 echo "--- the chapters in the browser (tests/site/test_lite.py -m browser_run):"; \

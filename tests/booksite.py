@@ -49,6 +49,12 @@ def site_pages() -> list[Path]:
     return [HTML / f"{name}.html" for name in toc_files()]
 
 
+def all_html_pages() -> list[Path]:
+    """Every HTML page the book's build writes (not _static/, and not lite/,
+    the JupyterLite app, which tests/site/test_lite.py checks)."""
+    return sorted(p for p in HTML.rglob("*.html") if not {"_static", "lite"} & set(p.relative_to(HTML).parts))
+
+
 def numbered_chapters() -> list[str]:
     """The documents of the numbered parts of _toc.yml: the citable chapters."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from booksite import ROOT, site_pages, toc_files
+from booksite import ROOT, all_html_pages, site_pages, toc_files
 from tinynet_book import book_version, pdf_filename
 
 PDF = ROOT / "_build" / "pdf" / "book.pdf"
@@ -280,8 +280,8 @@ def test_the_book_ends_with_the_bibliography_and_has_the_errata(pdf):
 def test_every_page_links_the_pdf_of_its_version(html_dir):
     name = pdf_filename(book_version())
     pages_ = [
-        p for p in html_dir.rglob("*.html")
-        if "_static" not in p.parts and "http-equiv=\"refresh\"" not in p.read_text(encoding="utf-8").lower()
+        p for p in all_html_pages()
+        if "http-equiv=\"refresh\"" not in p.read_text(encoding="utf-8").lower()
     ]
     assert len(pages_) > 10
     for page in pages_:

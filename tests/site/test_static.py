@@ -15,11 +15,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from booksite import HTML, site_pages, toc_files
-
-
-def all_html_pages() -> list[Path]:
-    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts)
+from booksite import HTML, all_html_pages, site_pages, toc_files
 
 
 @lru_cache(maxsize=None)
