@@ -138,13 +138,13 @@ $(TOOLS)/.installed: tests/tools-requirements.txt | $(UV)
 # Two pytest workers on two cores: each runs its BLAS on one thread, or the
 # workers' BLAS threads fight over the cores and small products run many
 # times slower. The chapters' runs in JupyterLite in headless Chromium (the
-# tests marked browser_run, in tests/site/test_lite.py: minutes of one core,
-# mostly waiting for WebAssembly) start as soon as the book is built and go
-# on beside the PDF's build and every other test.
+# tests marked browser_run, in tests/site/test_lite.py: minutes of
+# WebAssembly, two chapters at a time) start as soon as the book is built and
+# go on beside the PDF's build and every other test.
 PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest
 
 test: book $(TOOLS)/.installed
-	@$(PYTEST) -m browser_run --durations=9 tests/site/test_lite.py > $(BUILD)/browser-runs.log 2>&1 & runs=$$!; \
+	@$(PYTEST) -n 2 -m browser_run --durations=9 tests/site/test_lite.py > $(BUILD)/browser-runs.log 2>&1 & runs=$$!; \
 	 $(MAKE) --no-print-directory site && $(PYTEST) -n 2 --dist loadfile -m "not browser_run"; rest=$$?; \
 	 wait $$runs; browser=$$?; \
 	 echo "--- the chapters in the browser (tests/site/test_lite.py -m browser_run):"; \
