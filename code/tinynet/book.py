@@ -68,6 +68,6 @@ def reduced(full, browser, what: str):
     """
     if not BROWSER_SIZES:
         return full
-    print(f"In your browser: {what} is {browser} here, not the book's {full}, "
-          "to keep this chapter quick in WebAssembly.")
+    print(f"In your browser: {browser} for {what}, where the book uses {full} "
+          "(to keep this chapter quick in WebAssembly).")
     return browser

@@ -40,8 +40,8 @@ def test_reduced_says_which_size_it_uses(monkeypatch, capsys, browser):
     assert book.reduced(200, 20, "the number of draws") == (20 if browser else 200)
     out = capsys.readouterr().out
     if browser:
-        assert out == ("In your browser: the number of draws is 20 here, not the book's 200, "
-                       "to keep this chapter quick in WebAssembly.\n")
+        assert out == ("In your browser: 20 for the number of draws, where the book uses 200 "
+                       "(to keep this chapter quick in WebAssembly).\n")
     else:
         assert out == ""
 
