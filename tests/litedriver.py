@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 #: What the launch button of a chapter's page is found by.
 LAUNCH_SELECTOR = "a.btn-launch-lite"
@@ -204,6 +204,3 @@ def run_chapter(context, server: str, chapter: str, *, run_cells: bool = True,
         for open_page in context.pages:
             open_page.close()
 
-
-def launch_url(server: str, page_path: str, href: str) -> str:
-    return urljoin(f"{server}/{page_path}", href)
